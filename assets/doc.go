@@ -1,0 +1,2 @@
+// Package assets holds the images the demo loads.
+package assets
