@@ -1,0 +1,203 @@
+package watchdog
+
+import (
+	"fmt"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"time"
+)
+
+// checker is the watchdog goroutine's state. Only that goroutine uses it.
+type checker struct {
+	w    *Watchdog
+	opts Options
+
+	lastCheck time.Time
+	beat      uint64        // the beat seen at the last check
+	busy      time.Duration // unpaused time the beat has stayed unchanged
+	sinceTick time.Duration // unpaused time since the tick last changed
+	started   bool          // a first frame has completed
+
+	baseline    runtimeSnapshot
+	baselineAge time.Duration
+
+	stall      *activeStall
+	nextID     uint64
+	lastStuck  int // goroutine ID found by the last identification
+	sampleDump []byte
+}
+
+func newChecker(w *Watchdog) *checker {
+	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot()}
+}
+
+// maxStep is the most one check may add to a stall. A process stopped by
+// SIGSTOP or a suspended machine wakes the watchdog late by minutes; the
+// clamp keeps that from looking like a minutes-long frame. It stays larger
+// than the few hundred milliseconds a thrashing machine delays wake-ups.
+func (c *checker) maxStep() time.Duration { return c.opts.Frozen / 2 }
+
+func (c *checker) check(now time.Time) {
+	step := min(now.Sub(c.lastCheck), c.maxStep())
+	c.lastCheck = now
+	paused := c.w.paused.Load() > 0 || c.externallyPaused()
+
+	if !paused {
+		c.sinceTick += step
+	}
+	b := c.w.beat.Load()
+	if b != c.beat {
+		c.moved(b, now)
+		return
+	}
+	if paused || b == 0 {
+		return
+	}
+	c.busy += step
+	c.baselineAge += step
+	switch {
+	case c.stall != nil:
+		c.stall.advance(c, now)
+	case c.busy >= c.opts.Frozen && (c.started || c.opts.ReportFirstFrame):
+		c.startStall(now)
+	case c.busy < c.opts.Hitch && c.baselineAge >= c.opts.Hitch:
+		// Refresh the baseline while frames are short, so a stall's
+		// counters start close to where the stall did.
+		c.baseline, c.baselineAge = takeSnapshot(), 0
+	}
+}
+
+// externallyPaused asks Options.Paused, recovering from a panic in it.
+func (c *checker) externallyPaused() (paused bool) {
+	if c.opts.Paused == nil {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.Logger.Error("watchdog: Options.Paused panicked", "panic", r)
+			paused = false
+		}
+	}()
+	return c.opts.Paused()
+}
+
+// moved handles a beat that changed since the last check: the phase it was
+// in ended.
+func (c *checker) moved(b uint64, now time.Time) {
+	old := c.beat
+	if c.stall != nil {
+		c.endStall()
+	}
+	if old != 0 && beatTick(b) != beatTick(old) {
+		c.w.frames.add(c.sinceTick, int(beatTick(b)-beatTick(old))&0xffffffff, c.opts)
+		c.sinceTick = 0
+	}
+	if beatSeq(b) > 1 || (beatSeq(b) == 1 && beatPhase(b) == PhaseIdle) {
+		c.started = true
+	}
+	c.beat, c.busy = b, 0
+}
+
+func (c *checker) startStall(now time.Time) {
+	if !c.opts.ReportUnderDebugger && debuggerAttached() {
+		return
+	}
+	c.nextID++
+	s := &activeStall{
+		Stall: Stall{
+			ID:           c.nextID,
+			Phase:        beatPhase(c.beat),
+			Tick:         beatTick(c.beat),
+			Start:        now.Add(-c.busy),
+			Duration:     c.busy,
+			Tier:         TierFrozen,
+			RecentFrames: c.w.frames.recent(nil),
+		},
+		stacks:   make(map[string]int),
+		baseline: c.baseline,
+	}
+	c.stall = s
+	c.w.frames.stallStarted()
+	s.sample(c, now, true)
+	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+	if c.w.rec != nil {
+		s.Trace = c.w.rec.snapshot(c.opts.Logger)
+	}
+	c.deliver(Sink.StallStarted, s.snapshot())
+}
+
+func (c *checker) endStall() {
+	s := c.stall
+	c.stall = nil
+	s.Ended = true
+	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+	c.deliver(Sink.StallEnded, s.snapshot())
+}
+
+// deliver calls a sink method, recovering and logging a panic in it.
+func (c *checker) deliver(method func(Sink, *Stall), s *Stall) {
+	if c.opts.Sink == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.Logger.Error("watchdog: sink panicked", "panic", r, "stall", s.ID, "stack", string(debug.Stack()))
+		}
+	}()
+	method(c.opts.Sink, s)
+}
+
+// activeStall is a Stall being sampled.
+type activeStall struct {
+	Stall
+	stacks     map[string]int // folded stack key -> index in Stacks
+	baseline   runtimeSnapshot
+	nextSample time.Time
+}
+
+func (s *activeStall) advance(c *checker, now time.Time) {
+	s.Duration = c.busy
+	if s.Duration >= c.opts.Hang {
+		s.Tier = TierHang
+	}
+	if s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample) {
+		s.sample(c, now, false)
+	}
+}
+
+// snapshot returns a deep enough copy for a sink to keep.
+func (s *activeStall) snapshot() *Stall {
+	cp := s.Stall
+	cp.Stacks = slices.Clone(s.Stacks)
+	slices.SortStableFunc(cp.Stacks, func(a, b Stack) int { return b.Count - a.Count })
+	if len(cp.Stacks) > 0 {
+		cp.Culprit = culprit(cp.Stacks[0].Frames)
+		cp.Class = classify(cp.Stacks[0], cp.Runtime)
+	}
+	cp.Tags = maps.Clone(s.Tags)
+	return &cp
+}
+
+// culprit is the innermost in-app frame, or the innermost frame when none
+// is in-app.
+func culprit(frames []Frame) Frame {
+	for _, f := range frames {
+		if f.InApp {
+			return f
+		}
+	}
+	if len(frames) > 0 {
+		return frames[0]
+	}
+	return Frame{}
+}
+
+// stackKey identifies a stack for folding: functions and lines.
+func stackKey(frames []Frame) string {
+	var b []byte
+	for _, f := range frames {
+		b = fmt.Appendf(b, "%s:%d;", f.Function, f.Line)
+	}
+	return string(b)
+}

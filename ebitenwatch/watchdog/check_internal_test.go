@@ -1,0 +1,106 @@
+package watchdog
+
+import (
+	"testing"
+	"time"
+)
+
+// These tests drive the watchdog's checks with explicit times, to model a
+// watchdog that wakes late: something synctest's clock cannot do, since it
+// never lets a ready goroutine fall behind.
+
+type countingSink struct{ started, ended []*Stall }
+
+func (s *countingSink) StallStarted(st *Stall) { s.started = append(s.started, st) }
+func (s *countingSink) StallEnded(st *Stall)   { s.ended = append(s.ended, st) }
+
+func newTestChecker(t *testing.T) (*Watchdog, *checker, *countingSink) {
+	sink := &countingSink{}
+	opts, err := Options{Sink: sink}.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &Watchdog{opts: opts}
+	c := newChecker(w)
+	return w, c, sink
+}
+
+// completeFrames has the checker see a few finished frames, then the game
+// enter an Update that does not return.
+func completeFrames(w *Watchdog, c *checker, now time.Time) time.Time {
+	for tick := uint64(1); tick <= 3; tick++ {
+		w.Enter(PhaseUpdate, tick)
+		c.check(now)
+		w.Exit()
+		now = now.Add(16 * time.Millisecond)
+	}
+	w.Enter(PhaseUpdate, 4)
+	c.check(now)
+	return now
+}
+
+func TestSuspendIsClamped(t *testing.T) {
+	w, c, sink := newTestChecker(t)
+	now := completeFrames(w, c, time.Now())
+	// The machine sleeps for an hour mid-frame; the watchdog's next check
+	// comes an hour late, then the frame ends promptly.
+	now = now.Add(10 * time.Millisecond)
+	c.check(now)
+	now = now.Add(time.Hour)
+	c.check(now)
+	w.Exit()
+	c.check(now.Add(10 * time.Millisecond))
+	if len(sink.started) != 0 {
+		t.Errorf("an hour's suspend produced %d stalls, want 0", len(sink.started))
+	}
+}
+
+func TestThrashingStallStillReported(t *testing.T) {
+	w, c, sink := newTestChecker(t)
+	now := completeFrames(w, c, time.Now())
+	// A real 5 s stall on a thrashing machine where each of the watchdog's
+	// wake-ups is 300 ms late.
+	end := now.Add(5 * time.Second)
+	for now.Before(end) {
+		now = now.Add(310 * time.Millisecond)
+		c.check(now)
+	}
+	w.Exit()
+	c.check(now.Add(10 * time.Millisecond))
+	if len(sink.ended) != 1 {
+		t.Fatalf("got %d stalls, want 1", len(sink.ended))
+	}
+	if s := sink.ended[0]; s.Tier != TierHang {
+		t.Errorf("tier %v after a 5 s stall, want hang (measured %v)", s.Tier, s.Duration)
+	}
+}
+
+func TestStallMemoryIsBounded(t *testing.T) {
+	w, c, _ := newTestChecker(t)
+	now := completeFrames(w, c, time.Now())
+	for range 3 {
+		now = now.Add(300 * time.Millisecond)
+		c.check(now)
+	}
+	if c.stall == nil {
+		t.Fatal("no stall started")
+	}
+	// Feed far more distinct stacks than MaxStacks, as a ten-minute stall
+	// moving through many call paths would.
+	for i := range 10 * DefaultMaxSamples {
+		g := &Goroutine{ID: 1, State: "running", Frames: []Frame{{Function: "main.f", Line: i}}}
+		c.stall.fold(g, c.opts.MaxStacks)
+	}
+	if n := len(c.stall.Stacks); n != DefaultMaxStacks {
+		t.Errorf("kept %d distinct stacks, want the cap %d", n, DefaultMaxStacks)
+	}
+	// Sampling stops at MaxSamples however long the stall lasts.
+	for range 2 * DefaultMaxSamples {
+		now = now.Add(c.opts.SampleInterval)
+		c.stall.Samples = max(c.stall.Samples, c.opts.MaxSamples)
+		c.check(now)
+	}
+	if c.stall.Samples > c.opts.MaxSamples {
+		t.Errorf("took %d samples, want at most %d", c.stall.Samples, c.opts.MaxSamples)
+	}
+}

@@ -1,0 +1,132 @@
+package watchdog
+
+import (
+	"sync"
+	"time"
+)
+
+// Stats are a session's frame statistics.
+//
+// A frame's time is the gap between the starts of consecutive ticks, which
+// is what a player sees. The watchdog measures it from its own checks, so
+// it is accurate to Options.CheckInterval (10 ms by default); when several
+// ticks pass within one check, each gets an equal share.
+type Stats struct {
+	Frames       uint64        // frames measured
+	Hitches      uint64        // frames at least Options.Hitch long, below Frozen
+	FrozenFrames uint64        // frames at least Options.Frozen long, below Hang
+	Hangs        uint64        // frames at least Options.Hang long
+	Stalls       uint64        // stalls detected and passed to the sink
+	P50, P99     time.Duration // frame time percentiles, to the histogram's resolution
+	Max          time.Duration // longest frame
+}
+
+// The histogram has 1 ms buckets up to 1 s, then 100 ms buckets up to 60 s.
+const (
+	fineBuckets   = 1000
+	coarseBuckets = 590
+	recentFrames  = 240
+)
+
+// frameStats is written by the watchdog goroutine and read from anywhere.
+type frameStats struct {
+	mu     sync.Mutex
+	st     Stats
+	hist   [fineBuckets + coarseBuckets]uint64
+	ring   [recentFrames]time.Duration
+	next   int // ring index of the next frame
+	filled bool
+}
+
+// add records k frames that together took d.
+func (f *frameStats) add(d time.Duration, k int, o Options) {
+	if k <= 0 {
+		return
+	}
+	each := d / time.Duration(k)
+	tier := tierOf(each, o)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.st.Frames += uint64(k)
+	switch tier {
+	case TierHitch:
+		f.st.Hitches += uint64(k)
+	case TierFrozen:
+		f.st.FrozenFrames += uint64(k)
+	case TierHang:
+		f.st.Hangs += uint64(k)
+	}
+	f.st.Max = max(f.st.Max, each)
+	f.hist[bucket(each)] += uint64(k)
+	for range min(k, recentFrames) {
+		f.ring[f.next] = each
+		f.next = (f.next + 1) % recentFrames
+		f.filled = f.filled || f.next == 0
+	}
+}
+
+func (f *frameStats) stallStarted() {
+	f.mu.Lock()
+	f.st.Stalls++
+	f.mu.Unlock()
+}
+
+func tierOf(d time.Duration, o Options) Tier {
+	switch {
+	case d >= o.Hang:
+		return TierHang
+	case d >= o.Frozen:
+		return TierFrozen
+	case d >= o.Hitch:
+		return TierHitch
+	}
+	return TierNone
+}
+
+func bucket(d time.Duration) int {
+	if d < time.Second {
+		return int(d / time.Millisecond)
+	}
+	return min(fineBuckets+int((d-time.Second)/(100*time.Millisecond)), len(frameStats{}.hist)-1)
+}
+
+// bucketTop is the upper edge of bucket i.
+func bucketTop(i int) time.Duration {
+	if i < fineBuckets {
+		return time.Duration(i+1) * time.Millisecond
+	}
+	return time.Second + time.Duration(i-fineBuckets+1)*100*time.Millisecond
+}
+
+func (f *frameStats) stats() Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.st
+	st.P50 = min(f.percentile(0.50), st.Max)
+	st.P99 = min(f.percentile(0.99), st.Max)
+	return st
+}
+
+func (f *frameStats) percentile(q float64) time.Duration {
+	if f.st.Frames == 0 {
+		return 0
+	}
+	rank := uint64(q * float64(f.st.Frames))
+	var seen uint64
+	for i, n := range f.hist {
+		seen += n
+		if seen > rank {
+			return bucketTop(i)
+		}
+	}
+	return f.st.Max
+}
+
+func (f *frameStats) recent(dst []time.Duration) []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.filled {
+		dst = append(dst, f.ring[f.next:]...)
+	}
+	return append(dst, f.ring[:f.next]...)
+}

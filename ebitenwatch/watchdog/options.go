@@ -1,0 +1,128 @@
+package watchdog
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Options configure a Watchdog. The zero value is the documented default
+// for every field.
+type Options struct {
+	// Hitch is the frame time from which a frame counts as a hitch in
+	// Stats. Hitches are never reported. Default 100 ms.
+	Hitch time.Duration
+	// Frozen is how long a phase must block before it is reported as a
+	// frozen frame. Default 700 ms, Sentry's definition of a frozen frame.
+	Frozen time.Duration
+	// Hang is how long a phase must block before its report is raised to a
+	// hang. Default 2 s.
+	Hang time.Duration
+	// SampleInterval is how often the stuck goroutine's stack is sampled
+	// while it is stuck. Default 100 ms. The watchdog stretches it when a
+	// sample takes long (many goroutines), so that sampling never stops
+	// the world for more than a tenth of the time.
+	SampleInterval time.Duration
+	// CheckInterval is how often the watchdog looks at the beat. It bounds
+	// both detection latency and the resolution of measured frame times.
+	// Default Hitch/10 (10 ms); it must not exceed Frozen/10.
+	CheckInterval time.Duration
+
+	// MaxStacks caps the distinct stacks kept per stall. Default 32.
+	MaxStacks int
+	// MaxSamples caps the samples taken per stall; after that only the
+	// duration is tracked. Default 600 (a minute at 100 ms).
+	MaxSamples int
+
+	// InApp decides which frames are the game's own code. The zero rule
+	// matches package main and the main module.
+	InApp InAppRule
+
+	// ReportFirstFrame reports stalls before the first frame has completed.
+	// By default start-up is not a stall: games load before their first
+	// frame, and a loading screen is not a freeze.
+	ReportFirstFrame bool
+	// ReportUnderDebugger reports stalls while a debugger is attached. By
+	// default a traced process (Linux: TracerPid in /proc/self/status)
+	// reports nothing, because a breakpoint is not a freeze.
+	ReportUnderDebugger bool
+	// FlightRecorder keeps a runtime/trace flight recording of the last few
+	// seconds and attaches a snapshot to each stall. Off by default; see
+	// BENCHMARKS.md for its cost. Only one flight recorder can run in a
+	// process; if another is active, stalls carry no trace.
+	FlightRecorder bool
+
+	// Paused, if set, is called on the watchdog's goroutine at every check;
+	// while it returns true no time counts towards a stall. Adapters use it
+	// for engine states where frames deliberately stop, such as an
+	// unfocused window.
+	Paused func() bool
+	// Sink receives stalls. Without one, stalls are only counted in Stats.
+	Sink Sink
+	// Logger receives the watchdog's own problems, such as a panicking
+	// sink. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultHitch          = 100 * time.Millisecond
+	DefaultFrozen         = 700 * time.Millisecond
+	DefaultHang           = 2 * time.Second
+	DefaultSampleInterval = 100 * time.Millisecond
+	DefaultMaxStacks      = 32
+	DefaultMaxSamples     = 600
+)
+
+// resolve fills defaults and validates, naming the offending field.
+func (o Options) resolve() (Options, error) {
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"Hitch", &o.Hitch, DefaultHitch},
+		{"Frozen", &o.Frozen, DefaultFrozen},
+		{"Hang", &o.Hang, DefaultHang},
+		{"SampleInterval", &o.SampleInterval, DefaultSampleInterval},
+		{"CheckInterval", &o.CheckInterval, 0},
+	}
+	for _, d := range durations {
+		if *d.v < 0 {
+			return o, fmt.Errorf("watchdog: Options.%s is %v; it must be positive, or zero for the default", d.name, *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if o.CheckInterval == 0 {
+		o.CheckInterval = min(o.Hitch, o.Frozen) / 10
+	}
+	switch {
+	case o.Hitch >= o.Frozen:
+		return o, fmt.Errorf("watchdog: Options.Hitch (%v) must be shorter than Options.Frozen (%v)", o.Hitch, o.Frozen)
+	case o.Hang < o.Frozen:
+		return o, fmt.Errorf("watchdog: Options.Hang (%v) must not be shorter than Options.Frozen (%v)", o.Hang, o.Frozen)
+	case o.SampleInterval >= o.Frozen:
+		return o, fmt.Errorf("watchdog: Options.SampleInterval (%v) must be shorter than Options.Frozen (%v)", o.SampleInterval, o.Frozen)
+	case o.CheckInterval > o.Frozen/10:
+		return o, fmt.Errorf("watchdog: Options.CheckInterval (%v) must be at most Options.Frozen/10 (%v)", o.CheckInterval, o.Frozen/10)
+	}
+	if o.MaxStacks < 0 {
+		return o, fmt.Errorf("watchdog: Options.MaxStacks is %d; it must be positive, or zero for the default", o.MaxStacks)
+	}
+	if o.MaxSamples < 0 {
+		return o, fmt.Errorf("watchdog: Options.MaxSamples is %d; it must be positive, or zero for the default", o.MaxSamples)
+	}
+	if o.MaxStacks == 0 {
+		o.MaxStacks = DefaultMaxStacks
+	}
+	if o.MaxSamples == 0 {
+		o.MaxSamples = DefaultMaxSamples
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.InApp = o.InApp.resolve()
+	return o, nil
+}

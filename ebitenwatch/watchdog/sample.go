@@ -1,0 +1,203 @@
+package watchdog
+
+import (
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sample takes an all-goroutine dump, finds the stuck goroutine in it and
+// folds its stack into the stall. The first sample also keeps the whole
+// dump, so whoever holds what the game waits on is visible.
+//
+// Go has no way to read one other goroutine's stack, so every sample is a
+// full runtime.Stack, which stops the world while it runs. After each
+// sample the next one is put off by ten times what this one cost, so
+// sampling stops the world for at most a tenth of the stall.
+func (s *activeStall) sample(c *checker, now time.Time, first bool) {
+	began := time.Now()
+	dump := c.dump()
+	cost := time.Since(began)
+	s.nextSample = now.Add(max(c.opts.SampleInterval, 10*cost))
+
+	gs, errs := ParseDump(dump, c.opts.InApp)
+	if len(errs) > 0 {
+		c.opts.Logger.Debug("watchdog: parts of a goroutine dump were unreadable", "errors", len(errs), "first", errs[0])
+	}
+	if first {
+		s.Dump = slices.Clone(dump)
+		s.Goroutines = gs
+	}
+	s.Samples++
+	g := c.findStuck(gs, s.Phase)
+	if g == nil {
+		if first {
+			c.opts.Logger.Warn("watchdog: could not find the stuck goroutine in the dump", "phase", s.Phase)
+		}
+		return
+	}
+	s.Goroutine = g.ID
+	s.fold(g, c.opts.MaxStacks)
+}
+
+func (s *activeStall) fold(g *Goroutine, maxStacks int) {
+	key := stackKey(g.Frames)
+	if i, ok := s.stacks[key]; ok {
+		s.Stacks[i].Count++
+		s.Stacks[i].State = g.State
+		return
+	}
+	if len(s.Stacks) >= maxStacks {
+		s.DroppedSamples++
+		return
+	}
+	s.stacks[key] = len(s.Stacks)
+	s.Stacks = append(s.Stacks, Stack{Frames: g.Frames, Count: 1, State: g.State})
+}
+
+// dump returns all goroutines' stacks in a buffer reused across samples.
+func (c *checker) dump() []byte {
+	if c.sampleDump == nil {
+		c.sampleDump = make([]byte, 64<<10)
+	}
+	for {
+		n := runtime.Stack(c.sampleDump, true)
+		if n < len(c.sampleDump) {
+			return c.sampleDump[:n]
+		}
+		c.sampleDump = make([]byte, 2*len(c.sampleDump))
+	}
+}
+
+// findStuck picks the goroutine running the game loop from a dump.
+//
+// Enter recorded, per phase, the functions that called it. In a phase, the
+// stuck goroutine is still inside the function that called Enter, so its
+// stack holds that function. Between phases (PhaseIdle) the function that
+// called Enter may have returned, but the frames that called it have not,
+// so the goroutine holding the most recorded callers wins. Ties go to the
+// goroutine found last time. This needs no fixed goroutine ID, so it keeps
+// working if the engine moves the loop to another goroutine.
+func (c *checker) findStuck(gs []Goroutine, p Phase) *Goroutine {
+	chains := c.callerChains(p)
+	var best *Goroutine
+	bestScore := 0
+	for i := range gs {
+		g := &gs[i]
+		score := 0
+		for _, chain := range chains {
+			score = max(score, chainScore(g.Frames, chain, p != PhaseIdle))
+		}
+		if score > bestScore || (score == bestScore && score > 0 && g.ID == c.lastStuck) {
+			best, bestScore = g, score
+		}
+	}
+	if best == nil {
+		// The recorded callers may be stale: have the next Enter record
+		// them again.
+		for i := range c.w.callers {
+			c.w.callers[i].Store(nil)
+		}
+		return nil
+	}
+	c.lastStuck = best.ID
+	return best
+}
+
+// callerChains returns the recorded caller functions: for a phase, its own
+// chain; for PhaseIdle, every phase's.
+func (c *checker) callerChains(p Phase) [][]string {
+	var chains [][]string
+	for q := range c.w.callers {
+		if p != PhaseIdle && Phase(q) != p {
+			continue
+		}
+		if pcs := c.w.callers[q].Load(); pcs != nil {
+			chains = append(chains, functionNames(*pcs))
+		}
+	}
+	return chains
+}
+
+// chainScore counts the functions of chain found in frames. With direct set,
+// the first function (Enter's caller) must be among them.
+func chainScore(frames []Frame, chain []string, direct bool) int {
+	if len(chain) == 0 {
+		return 0
+	}
+	has := func(fn string) bool {
+		return slices.ContainsFunc(frames, func(f Frame) bool { return f.Function == fn })
+	}
+	if direct && !has(chain[0]) {
+		return 0
+	}
+	score := 0
+	for _, fn := range chain {
+		if has(fn) {
+			score++
+		}
+	}
+	return score
+}
+
+// functionNames resolves program counters from runtime.Callers, inlined
+// calls included, stopping at runtime.goexit.
+func functionNames(pcs []uintptr) []string {
+	var names []string
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Function != "" && f.Function != "runtime.goexit" {
+			names = append(names, f.Function)
+		}
+		if !more {
+			return names
+		}
+	}
+}
+
+// classify names what a goroutine was doing from its wait state and stack.
+func classify(s Stack, rt Runtime) Class {
+	if rt.Wall > 0 && rt.GCPause*2 > rt.Wall {
+		return ClassGC
+	}
+	if hasFramePrefix(s.Frames, "runtime.gcAssist", "runtime.stopTheWorld", "runtime.GC") {
+		return ClassGC
+	}
+	state := s.State
+	switch {
+	case strings.HasPrefix(state, "GC ") || state == "garbage collection":
+		return ClassGC
+	case state == "IO wait" || state == "syscall":
+		return ClassIO
+	case state == "running" || state == "runnable":
+		return ClassCPU
+	case state == "sleep":
+		return ClassSleep
+	}
+	// A blocking network call waits on channels inside net/http, and a
+	// file read may wait on a lock inside os: what matters to the player
+	// is that it waits for I/O.
+	if hasFramePrefix(s.Frames, "net.", "net/", "crypto/tls.", "internal/poll.", "os.(*File)", "syscall.") {
+		return ClassIO
+	}
+	switch {
+	case strings.HasPrefix(state, "sync.") || state == "semacquire":
+		return ClassLock
+	case strings.HasPrefix(state, "chan ") || strings.HasPrefix(state, "select"):
+		return ClassChannel
+	}
+	return ClassUnknown
+}
+
+func hasFramePrefix(frames []Frame, prefixes ...string) bool {
+	for _, f := range frames {
+		for _, p := range prefixes {
+			if strings.HasPrefix(f.Function, p) {
+				return true
+			}
+		}
+	}
+	return false
+}

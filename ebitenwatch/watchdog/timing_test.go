@@ -1,0 +1,279 @@
+package watchdog_test
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+)
+
+// recorder is a Sink that keeps what it receives, stamped with the
+// (possibly fake) time it arrived.
+type recorder struct {
+	mu      sync.Mutex
+	started []*watchdog.Stall
+	ended   []*watchdog.Stall
+	at      []time.Time // arrival of each StallStarted
+	endedCh chan *watchdog.Stall
+}
+
+func newRecorder() *recorder { return &recorder{endedCh: make(chan *watchdog.Stall, 16)} }
+
+func (r *recorder) StallStarted(s *watchdog.Stall) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started = append(r.started, s)
+	r.at = append(r.at, time.Now())
+}
+
+func (r *recorder) StallEnded(s *watchdog.Stall) {
+	r.mu.Lock()
+	r.ended = append(r.ended, s)
+	r.mu.Unlock()
+	r.endedCh <- s
+}
+
+func (r *recorder) counts() (started, ended int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.started), len(r.ended)
+}
+
+// loop drives a watchdog the way a game loop does.
+type loop struct {
+	w    *watchdog.Watchdog
+	tick uint64
+}
+
+// frame runs one Update phase that takes d.
+func (l *loop) frame(d time.Duration) {
+	l.tick++
+	l.w.Enter(watchdog.PhaseUpdate, l.tick)
+	time.Sleep(d)
+	l.w.Exit()
+}
+
+// frames runs n frames of d each.
+func (l *loop) frames(n int, d time.Duration) {
+	for range n {
+		l.frame(d)
+	}
+}
+
+func newWatchdog(t *testing.T, o watchdog.Options) (*watchdog.Watchdog, *recorder) {
+	t.Helper()
+	r := newRecorder()
+	if o.Sink == nil {
+		o.Sink = r
+	}
+	w, err := watchdog.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, r
+}
+
+func TestTiersAndThresholds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(10, 16*time.Millisecond)
+		l.frame(300 * time.Millisecond) // hitch: counted, not reported
+		l.frame(1200 * time.Millisecond)
+		l.frame(3 * time.Second)
+		l.frames(5, 16*time.Millisecond)
+		synctest.Wait()
+		w.Close()
+
+		if len(r.ended) != 2 {
+			t.Fatalf("got %d ended stalls, want 2 (the 1.2 s and 3 s frames)", len(r.ended))
+		}
+		frozen, hang := r.ended[0], r.ended[1]
+		if frozen.Tier != watchdog.TierFrozen || hang.Tier != watchdog.TierHang {
+			t.Errorf("tiers = %v, %v; want frozen, hang", frozen.Tier, hang.Tier)
+		}
+		for _, c := range []struct {
+			s    *watchdog.Stall
+			real time.Duration
+		}{{frozen, 1200 * time.Millisecond}, {hang, 3 * time.Second}} {
+			// Duration is a lower bound accurate to one check interval.
+			if c.s.Duration > c.real || c.s.Duration < c.real-2*watchdog.DefaultHitch/10 {
+				t.Errorf("stall of %v measured as %v", c.real, c.s.Duration)
+			}
+			if c.s.Phase != watchdog.PhaseUpdate || !c.s.Ended {
+				t.Errorf("stall %+v: want an ended Update stall", c.s.Phase)
+			}
+		}
+		st := w.Stats()
+		if st.Hitches != 1 || st.FrozenFrames != 1 || st.Hangs != 1 || st.Stalls != 2 {
+			t.Errorf("stats = %+v; want 1 hitch, 1 frozen, 1 hang, 2 stalls", st)
+		}
+		if st.Max < 2900*time.Millisecond || st.Max > 3100*time.Millisecond {
+			t.Errorf("max frame = %v, want about 3 s", st.Max)
+		}
+		if st.P50 < 10*time.Millisecond || st.P50 > 30*time.Millisecond {
+			t.Errorf("p50 = %v, want about 16 ms", st.P50)
+		}
+	})
+}
+
+func TestDetectionLatency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		start := time.Now()
+		l.frame(5 * time.Second)
+		synctest.Wait()
+		if len(r.at) != 1 {
+			t.Fatalf("got %d StallStarted, want 1", len(r.at))
+		}
+		latency := r.at[0].Sub(start)
+		if limit := watchdog.DefaultFrozen * 11 / 10; latency > limit {
+			t.Errorf("stall seen after %v, want within %v", latency, limit)
+		}
+		if latency < watchdog.DefaultFrozen {
+			t.Errorf("stall seen after %v, before the threshold", latency)
+		}
+	})
+}
+
+func TestPauseStopsTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+
+		// A native dialog blocks the frame for 10 s, wrapped in Pause.
+		l.tick++
+		w.Enter(watchdog.PhaseUpdate, l.tick)
+		w.Pause()
+		time.Sleep(10 * time.Second)
+		w.Resume()
+		time.Sleep(100 * time.Millisecond)
+		w.Exit()
+
+		synctest.Wait()
+		if n, _ := r.counts(); n != 0 {
+			t.Errorf("Pause/Resume: %d stalls reported, want 0", n)
+		}
+
+		// Paused time does not count, but time after Resume does.
+		l.tick++
+		w.Enter(watchdog.PhaseUpdate, l.tick)
+		w.Pause()
+		time.Sleep(5 * time.Second)
+		w.Resume()
+		time.Sleep(time.Second)
+		w.Exit()
+		l.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		if _, n := r.counts(); n != 1 {
+			t.Fatalf("%d stalls after a 1 s unpaused block, want 1", n)
+		}
+		if d := r.ended[0].Duration; d > 1100*time.Millisecond {
+			t.Errorf("duration %v includes paused time", d)
+		}
+	})
+}
+
+func TestPausedOption(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var paused sync.Mutex
+		external := false
+		w2, r2 := newWatchdog(t, watchdog.Options{Paused: func() bool {
+			paused.Lock()
+			defer paused.Unlock()
+			return external
+		}})
+		l2 := &loop{w: w2}
+		l2.frames(3, 16*time.Millisecond)
+		paused.Lock()
+		external = true
+		paused.Unlock()
+		l2.frame(5 * time.Second)
+		paused.Lock()
+		external = false
+		paused.Unlock()
+		l2.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		if n, _ := r2.counts(); n != 0 {
+			t.Errorf("Options.Paused: %d stalls reported, want 0", n)
+		}
+	})
+}
+
+func TestStartupGrace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frame(3 * time.Second) // loading in the first frame
+		l.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		if n, _ := r.counts(); n != 0 {
+			t.Errorf("first frame reported %d times; start-up is not a stall", n)
+		}
+
+		w2, r2 := newWatchdog(t, watchdog.Options{ReportFirstFrame: true})
+		l2 := &loop{w: w2}
+		l2.frame(3 * time.Second)
+		synctest.Wait()
+		if n, _ := r2.counts(); n != 1 {
+			t.Errorf("with ReportFirstFrame: %d reports, want 1", n)
+		}
+	})
+}
+
+func TestIdleStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		// The loop blocks outside any phase, as an engine does while it
+		// uploads textures after Draw.
+		time.Sleep(time.Second)
+		l.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		if len(r.ended) != 1 || r.ended[0].Phase != watchdog.PhaseIdle {
+			t.Fatalf("ended = %v, want one Idle stall", r.ended)
+		}
+	})
+}
+
+func TestOptionsValidation(t *testing.T) {
+	cases := []struct {
+		o     watchdog.Options
+		field string
+	}{
+		{watchdog.Options{Hitch: -1}, "Hitch"},
+		{watchdog.Options{Frozen: -time.Second}, "Frozen"},
+		{watchdog.Options{Hang: -1}, "Hang"},
+		{watchdog.Options{SampleInterval: -1}, "SampleInterval"},
+		{watchdog.Options{CheckInterval: -1}, "CheckInterval"},
+		{watchdog.Options{Hang: 500 * time.Millisecond}, "Hang"},
+		{watchdog.Options{Hitch: time.Second}, "Hitch"},
+		{watchdog.Options{SampleInterval: time.Second}, "SampleInterval"},
+		{watchdog.Options{CheckInterval: 100 * time.Millisecond}, "CheckInterval"},
+		{watchdog.Options{MaxStacks: -2}, "MaxStacks"},
+		{watchdog.Options{MaxSamples: -2}, "MaxSamples"},
+	}
+	for _, c := range cases {
+		w, err := watchdog.New(c.o)
+		if err == nil {
+			w.Close()
+			t.Errorf("New(%+v) succeeded, want an error naming %s", c.o, c.field)
+			continue
+		}
+		if !strings.Contains(err.Error(), "Options."+c.field) {
+			t.Errorf("New(%+v) error %q does not name Options.%s", c.o, err, c.field)
+		}
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

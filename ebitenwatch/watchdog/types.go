@@ -1,0 +1,177 @@
+package watchdog
+
+import (
+	"fmt"
+	"time"
+)
+
+// Phase is the part of a frame the game goroutine is in.
+type Phase uint8
+
+// The phases of a frame. PhaseIdle means between phases: the game loop is
+// outside Update, Draw and Layout, for example while the engine presents a
+// frame or uploads textures.
+const (
+	PhaseIdle Phase = iota
+	PhaseUpdate
+	PhaseDraw
+	PhaseLayout
+)
+
+func (p Phase) String() string {
+	switch p {
+	case PhaseIdle:
+		return "Idle"
+	case PhaseUpdate:
+		return "Update"
+	case PhaseDraw:
+		return "Draw"
+	case PhaseLayout:
+		return "Layout"
+	}
+	return fmt.Sprintf("Phase(%d)", uint8(p))
+}
+
+// Tier grades how long a frame took.
+type Tier uint8
+
+// The tiers, from Options.Hitch, Options.Frozen and Options.Hang.
+const (
+	TierNone   Tier = iota // shorter than a hitch
+	TierHitch              // counted in Stats, never reported
+	TierFrozen             // a frozen frame: reported
+	TierHang               // a hang: reported at a higher level
+)
+
+func (t Tier) String() string {
+	switch t {
+	case TierNone:
+		return "none"
+	case TierHitch:
+		return "hitch"
+	case TierFrozen:
+		return "frozen"
+	case TierHang:
+		return "hang"
+	}
+	return fmt.Sprintf("Tier(%d)", uint8(t))
+}
+
+// Class says what the stuck goroutine was doing.
+type Class uint8
+
+// The classes of stall.
+const (
+	ClassUnknown Class = iota
+	ClassCPU           // running or runnable: computing
+	ClassLock          // waiting on sync.Mutex, RWMutex, WaitGroup or Cond
+	ClassChannel       // blocked on a channel operation or select
+	ClassIO            // network poll, system call or file access
+	ClassSleep         // in time.Sleep
+	ClassGC            // stopped or assisting the garbage collector
+)
+
+var classNames = [...]string{"unknown", "cpu", "lock", "channel", "io", "sleep", "gc"}
+
+func (c Class) String() string {
+	if int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return fmt.Sprintf("Class(%d)", uint8(c))
+}
+
+// Frame is one function call in a goroutine's stack.
+type Frame struct {
+	Function string // fully qualified, as in a goroutine dump: "main.loadAll"
+	File     string
+	Line     int
+	InApp    bool // part of the game's own code (see Options.InAppPrefixes)
+}
+
+// Stack is a folded stack: one distinct call stack and how many samples
+// found the stuck goroutine in it. Frames are innermost first, as in a
+// goroutine dump.
+type Stack struct {
+	Frames []Frame
+	Count  int
+	State  string // the goroutine's wait state when last seen here, e.g. "sync.Mutex.Lock"
+}
+
+// Goroutine is one goroutine of an all-goroutine dump.
+type Goroutine struct {
+	ID        int
+	State     string
+	Wait      time.Duration // how long it had been blocked, in whole minutes
+	Frames    []Frame       // innermost first
+	CreatedBy *Frame
+}
+
+// Runtime holds process data measured over a stall. Counters are deltas from
+// just before the stall to its detection (StallStarted) or end (StallEnded).
+type Runtime struct {
+	Goroutines  int           // goroutines alive at the first sample
+	HeapInUse   uint64        // bytes of live heap objects
+	GCCycles    uint64        // GC cycles completed during the stall
+	GCPause     time.Duration // approximate total stop-the-world GC time
+	GCCPU       time.Duration // CPU spent by the garbage collector
+	MajorFaults int64         // page faults that had to read from disk
+	CPU         time.Duration // process user+system CPU time
+	Wall        time.Duration // wall time over which the deltas were taken
+}
+
+// Stall is one frame that blocked past Options.Frozen.
+//
+// A Sink receives a Stall twice: at detection, with the first sample, and
+// when the frame ends, with everything folded. Each call gets its own copy,
+// which the sink may keep.
+type Stall struct {
+	ID       uint64        // unique within this Watchdog
+	Phase    Phase         // the phase that blocked
+	Tick     uint64        // the tick passed to Enter
+	Start    time.Time     // when the watchdog first saw the phase; the real start is at most one check earlier
+	Duration time.Duration // how long it has blocked so far: a lower bound
+	Tier     Tier          // TierFrozen or TierHang
+	Class    Class
+	Ended    bool // false in StallStarted, true in StallEnded
+
+	// Goroutine is the ID of the stuck goroutine, 0 if it could not be
+	// identified (then Stacks is empty and Class is ClassUnknown).
+	Goroutine int
+	// Stacks are the stuck goroutine's sampled stacks, folded, the most
+	// sampled first. Stacks[0] is the culprit.
+	Stacks []Stack
+	// Samples counts every sample taken; DroppedSamples those whose stack
+	// was new after Options.MaxStacks distinct stacks were already kept.
+	Samples, DroppedSamples int
+	// Culprit is the innermost in-app frame of Stacks[0], or its innermost
+	// frame when no frame is in-app.
+	Culprit Frame
+
+	// Dump is the text of the all-goroutine dump taken at the first sample,
+	// in runtime.Stack format; Goroutines is the same dump parsed.
+	Dump       []byte
+	Goroutines []Goroutine
+
+	Runtime      Runtime
+	RecentFrames []time.Duration // frame times before the stall, oldest first
+	// Trace is a runtime/trace flight-recorder snapshot taken at detection,
+	// when Options.FlightRecorder is set and it could be taken.
+	Trace []byte
+
+	// Tags are extra facts a layer above the watchdog adds before passing
+	// the stall on, such as the scheduled task that was running.
+	Tags map[string]string
+}
+
+// Sink receives stalls. Its methods are called one at a time on the
+// watchdog's own goroutine, never the game's; a slow sink delays the
+// watchdog's next check but never the game. A panic in a sink is recovered
+// and logged.
+type Sink interface {
+	// StallStarted is called as soon as a stall is detected, with its first
+	// sample, so that a report exists even if the player kills the game.
+	StallStarted(s *Stall)
+	// StallEnded is called when the stalled phase returns, with the final
+	// duration and folded samples.
+	StallEnded(s *Stall)
+}

@@ -1,0 +1,144 @@
+package watchdog
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A beat packs what the game goroutine is doing into one word, so Enter and
+// Exit are a single atomic store each and read no clock: bits 0-1 hold the
+// phase, bits 2-31 a sequence number that changes at every Enter, bits
+// 32-63 the low half of the tick. The watchdog timestamps the beats it sees.
+const (
+	phaseMask = 3
+	seqShift  = 2
+	seqMask   = 1<<30 - 1
+	tickShift = 32
+)
+
+func beatPhase(b uint64) Phase { return Phase(b & phaseMask) }
+func beatSeq(b uint64) uint64  { return b >> seqShift & seqMask }
+func beatTick(b uint64) uint64 { return b >> tickShift }
+
+// Watchdog notices frames that block too long. Create one with New, call
+// Enter and Exit around each phase of every frame on the game goroutine, and
+// Close it when the game ends.
+type Watchdog struct {
+	beat atomic.Uint64
+	// last is the beat Enter stored. Only the goroutine calling Enter and
+	// Exit touches it.
+	last uint64
+	// callers holds, per phase, the call chain above Enter, recorded on a
+	// phase's first Enter. It is how the watchdog finds the stuck goroutine
+	// in a dump without Enter paying for it every time.
+	callers [4]atomic.Pointer[[]uintptr]
+	paused  atomic.Int32
+
+	opts    Options
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+
+	frames frameStats
+	rec    *flightRecorder
+}
+
+// New starts a watchdog with its own goroutine. It returns an error naming
+// the field if opts is invalid.
+func New(opts Options) (*Watchdog, error) {
+	opts, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	w := &Watchdog{
+		opts:    opts,
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	if opts.FlightRecorder {
+		w.rec = startFlightRecorder(opts.Logger)
+	}
+	go w.run()
+	return w, nil
+}
+
+// Enter marks the start of phase p of the frame numbered tick. Call it on
+// the game goroutine, paired with Exit; phases do not nest. Enter is one
+// atomic store: no lock, allocation, clock read or system call, except on
+// the first Enter of each phase, which records the caller's stack.
+func (w *Watchdog) Enter(p Phase, tick uint64) {
+	if w.callers[p&phaseMask].Load() == nil {
+		w.recordCallers(p & phaseMask)
+	}
+	seq := (beatSeq(w.last) + 1) & seqMask
+	w.last = tick<<tickShift | seq<<seqShift | uint64(p&phaseMask)
+	w.beat.Store(w.last)
+}
+
+// Exit marks the end of the phase begun by the last Enter. Call it on the
+// game goroutine. It is one atomic store.
+func (w *Watchdog) Exit() {
+	w.beat.Store(w.last &^ phaseMask)
+}
+
+//go:noinline
+func (w *Watchdog) recordCallers(p Phase) {
+	pcs := make([]uintptr, 32)
+	// Skip runtime.Callers, recordCallers and Enter.
+	n := runtime.Callers(3, pcs)
+	pcs = pcs[:n]
+	w.callers[p].Store(&pcs)
+}
+
+// Pause stops time from counting towards a stall until the matching Resume.
+// Use it around deliberate blocking, such as a native file dialog. Pauses
+// nest. Safe from any goroutine.
+func (w *Watchdog) Pause() { w.paused.Add(1) }
+
+// Resume ends a Pause. Safe from any goroutine.
+func (w *Watchdog) Resume() {
+	if w.paused.Add(-1) < 0 {
+		w.paused.Add(1)
+		w.opts.Logger.Warn("watchdog: Resume without Pause ignored")
+	}
+}
+
+// Close stops the watchdog's goroutine and waits for it. A stall still in
+// progress is not ended: its sink has had StallStarted and may treat it as
+// a freeze the game was closed in. Close is safe to call more than once and
+// from any goroutine.
+func (w *Watchdog) Close() error {
+	w.once.Do(func() { close(w.done) })
+	<-w.stopped
+	if w.rec != nil {
+		w.rec.stop()
+	}
+	return nil
+}
+
+// Stats returns the session's frame statistics. Safe from any goroutine.
+func (w *Watchdog) Stats() Stats { return w.frames.stats() }
+
+// RecentFrames appends the most recent frame times, oldest first, to dst
+// and returns it; with enough capacity in dst it does not allocate. Safe
+// from any goroutine.
+func (w *Watchdog) RecentFrames(dst []time.Duration) []time.Duration {
+	return w.frames.recent(dst)
+}
+
+func (w *Watchdog) run() {
+	defer close(w.stopped)
+	t := time.NewTicker(w.opts.CheckInterval)
+	defer t.Stop()
+	c := newChecker(w)
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-t.C:
+			c.check(time.Now())
+		}
+	}
+}
