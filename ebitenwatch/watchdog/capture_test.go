@@ -31,7 +31,7 @@ func runGame(t *testing.T, block, release func()) *watchdog.Stall {
 	w, r := newWatchdog(t, fast)
 	go func() {
 		for tick := uint64(1); tick <= 5; tick++ {
-			update(w, tick, func() { time.Sleep(2 * time.Millisecond) })
+			update(w, tick, func() { time.Sleep(10 * time.Millisecond) })
 		}
 		update(w, 6, block)
 		update(w, 7, func() {})
@@ -43,7 +43,7 @@ func runGame(t *testing.T, block, release func()) *watchdog.Stall {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	release()
 	select {
 	case s := <-r.endedCh:
@@ -142,7 +142,7 @@ func spin(stop *atomic.Bool) {
 }
 
 func TestCaptureSleep(t *testing.T) {
-	s := runGame(t, func() { nap(600 * time.Millisecond) }, func() {})
+	s := runGame(t, func() { nap(800 * time.Millisecond) }, func() {})
 	checkStall(t, s, watchdog.ClassSleep, "nap")
 }
 
