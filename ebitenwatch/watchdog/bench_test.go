@@ -1,0 +1,109 @@
+package watchdog_test
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"runtime/trace"
+	"testing"
+	"time"
+
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+)
+
+// BenchmarkEnterExit is the cost the watchdog adds to each phase of a frame.
+func BenchmarkEnterExit(b *testing.B) {
+	w, err := watchdog.New(watchdog.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	var tick uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		tick++
+		w.Enter(watchdog.PhaseUpdate, tick)
+		w.Exit()
+	}
+}
+
+var sinceSink time.Duration
+
+// BenchmarkTimeSince is one monotonic clock read, the yardstick for
+// BenchmarkEnterExit.
+func BenchmarkTimeSince(b *testing.B) {
+	start := time.Now()
+	for b.Loop() {
+		sinceSink += time.Since(start)
+	}
+}
+
+// BenchmarkSample measures one stack sample (an all-goroutine dump) with
+// many goroutines alive, and how long it stops the world: stw-ns/op is the
+// stop-the-world time the runtime itself records.
+func BenchmarkSample(b *testing.B) {
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
+			stop := make(chan struct{})
+			defer close(stop)
+			for range n {
+				go func() { <-stop }()
+			}
+			buf := make([]byte, 64<<20)
+			stw := stopTheWorldTime()
+			for b.Loop() {
+				m := runtime.Stack(buf, true)
+				watchdog.ParseDump(buf[:m], watchdog.InAppRule{})
+			}
+			b.ReportMetric(float64(stopTheWorldTime()-stw)/float64(b.N), "stw-ns/op")
+		})
+	}
+}
+
+// stopTheWorldTime estimates the total time the world has been stopped,
+// for any reason, from the runtime's pause histogram.
+func stopTheWorldTime() time.Duration {
+	s := []metrics.Sample{{Name: "/sched/pauses/total/other:seconds"}}
+	metrics.Read(s)
+	h := s[0].Value.Float64Histogram()
+	var sum float64
+	for i, c := range h.Counts {
+		lo, hi := h.Buckets[i], h.Buckets[i+1]
+		if c == 0 || lo < 0 || hi > 1e9 {
+			continue
+		}
+		sum += float64(c) * (lo + hi) / 2
+	}
+	return time.Duration(sum * 1e9)
+}
+
+// BenchmarkFlightRecorder measures what a running flight recorder costs a
+// busy program: goroutines handing work over channels and allocating.
+// Compare the on and off sub-benchmarks.
+func BenchmarkFlightRecorder(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(fmt.Sprintf("recording=%t", on), func(b *testing.B) {
+			if on {
+				fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 5 * time.Second, MaxBytes: 8 << 20})
+				if err := fr.Start(); err != nil {
+					b.Skip("a flight recorder is already running:", err)
+				}
+				defer fr.Stop()
+			}
+			work := make(chan []byte)
+			done := make(chan int)
+			go func() {
+				n := 0
+				for buf := range work {
+					n += len(buf)
+				}
+				done <- n
+			}()
+			for b.Loop() {
+				work <- make([]byte, 256)
+			}
+			close(work)
+			<-done
+		})
+	}
+}
