@@ -41,12 +41,11 @@ func (c *checker) maxStep() time.Duration { return c.opts.Frozen / 2 }
 func (c *checker) check(now time.Time) {
 	step := min(now.Sub(c.lastCheck), c.maxStep())
 	c.lastCheck = now
-	paused := c.w.paused.Load() > 0 || c.externallyPaused()
-
+	b := c.w.beat.Load()
+	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
 	if !paused {
 		c.sinceTick += step
 	}
-	b := c.w.beat.Load()
 	if b != c.beat {
 		c.moved(b, now)
 		return
@@ -69,7 +68,7 @@ func (c *checker) check(now time.Time) {
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.
-func (c *checker) externallyPaused() (paused bool) {
+func (c *checker) externallyPaused(p Phase) (paused bool) {
 	if c.opts.Paused == nil {
 		return false
 	}
@@ -79,7 +78,7 @@ func (c *checker) externallyPaused() (paused bool) {
 			paused = false
 		}
 	}()
-	return c.opts.Paused()
+	return c.opts.Paused(p)
 }
 
 // moved handles a beat that changed since the last check: the phase it was

@@ -52,11 +52,11 @@ type Options struct {
 	// process; if another is active, stalls carry no trace.
 	FlightRecorder bool
 
-	// Paused, if set, is called on the watchdog's goroutine at every check;
-	// while it returns true no time counts towards a stall. Adapters use it
-	// for engine states where frames deliberately stop, such as an
-	// unfocused window.
-	Paused func() bool
+	// Paused, if set, is called on the watchdog's goroutine at every check
+	// with the phase the game is in; while it returns true no time counts
+	// towards a stall. Adapters use it for engine states where frames
+	// deliberately stop, such as an unfocused window. It must not block.
+	Paused func(Phase) bool
 	// Sink receives stalls. Without one, stalls are only counted in Stats.
 	Sink Sink
 	// Logger receives the watchdog's own problems, such as a panicking

@@ -187,7 +187,7 @@ func TestPausedOption(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var paused sync.Mutex
 		external := false
-		w2, r2 := newWatchdog(t, watchdog.Options{Paused: func() bool {
+		w2, r2 := newWatchdog(t, watchdog.Options{Paused: func(watchdog.Phase) bool {
 			paused.Lock()
 			defer paused.Unlock()
 			return external
