@@ -47,7 +47,7 @@ func (c *checker) check(now time.Time) {
 		c.sinceTick += step
 	}
 	if b != c.beat {
-		c.moved(b, now)
+		c.moved(b, step)
 		return
 	}
 	if paused || b == 0 {
@@ -81,15 +81,15 @@ func (c *checker) externallyPaused(p Phase) (paused bool) {
 	return c.opts.Paused(p)
 }
 
-// moved handles a beat that changed since the last check: the phase it was
-// in ended.
-func (c *checker) moved(b uint64, now time.Time) {
+// moved handles a beat that changed since the last check, step ago: the
+// phase it was in ended.
+func (c *checker) moved(b uint64, step time.Duration) {
 	old := c.beat
 	if c.stall != nil {
 		c.endStall()
 	}
 	if old != 0 && beatTick(b) != beatTick(old) {
-		c.w.frames.add(c.sinceTick, int(beatTick(b)-beatTick(old))&0xffffffff, c.opts)
+		c.w.frames.add(c.sinceTick, step, int(uint32(beatTick(b)-beatTick(old))), c.opts)
 		c.sinceTick = 0
 	}
 	if beatSeq(b) > 1 || (beatSeq(b) == 1 && beatPhase(b) == PhaseIdle) {

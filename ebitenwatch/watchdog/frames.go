@@ -38,28 +38,37 @@ type frameStats struct {
 	filled bool
 }
 
-// add records k frames that together took d.
-func (f *frameStats) add(d time.Duration, k int, o Options) {
+// add records k frames that together took d, where all but the first
+// began within the last check, step long. After a long frame an engine
+// runs catch-up ticks at once, so the first frame gets all but those.
+func (f *frameStats) add(d, step time.Duration, k int, o Options) {
 	if k <= 0 {
 		return
 	}
-	each := d / time.Duration(k)
-	tier := tierOf(each, o)
+	rest := min(step, d) / time.Duration(k)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.st.Frames += uint64(k)
-	switch tier {
-	case TierHitch:
-		f.st.Hitches += uint64(k)
-	case TierFrozen:
-		f.st.FrozenFrames += uint64(k)
-	case TierHang:
-		f.st.Hangs += uint64(k)
+	f.addOne(d-rest*time.Duration(k-1), 1, o)
+	if k > 1 {
+		f.addOne(rest, k-1, o)
 	}
-	f.st.Max = max(f.st.Max, each)
-	f.hist[bucket(each)] += uint64(k)
-	for range min(k, recentFrames) {
-		f.ring[f.next] = each
+}
+
+// addOne records n frames of d each. f.mu is held.
+func (f *frameStats) addOne(d time.Duration, n int, o Options) {
+	f.st.Frames += uint64(n)
+	switch tierOf(d, o) {
+	case TierHitch:
+		f.st.Hitches += uint64(n)
+	case TierFrozen:
+		f.st.FrozenFrames += uint64(n)
+	case TierHang:
+		f.st.Hangs += uint64(n)
+	}
+	f.st.Max = max(f.st.Max, d)
+	f.hist[bucket(d)] += uint64(n)
+	for range min(n, recentFrames) {
+		f.ring[f.next] = d
 		f.next = (f.next + 1) % recentFrames
 		f.filled = f.filled || f.next == 0
 	}

@@ -72,13 +72,13 @@ func (c *checker) dump() []byte {
 
 // findStuck picks the goroutine running the game loop from a dump.
 //
-// Enter recorded, per phase, the functions that called it. In a phase, the
-// stuck goroutine is still inside the function that called Enter, so its
-// stack holds that function. Between phases (PhaseIdle) the function that
-// called Enter may have returned, but the frames that called it have not,
-// so the goroutine holding the most recorded callers wins. Ties go to the
-// goroutine found last time. This needs no fixed goroutine ID, so it keeps
-// working if the engine moves the loop to another goroutine.
+// Enter recorded, per phase, the chain of functions that called it. The
+// function that called Enter may have returned since (an adapter's helper
+// does), but the frames below it are the loop itself and are still on the
+// stuck goroutine's stack: the goroutine holding the most recorded callers
+// wins, and ties go to the goroutine found last time. This needs no fixed
+// goroutine ID, so it keeps working if the engine moves the loop to another
+// goroutine.
 func (c *checker) findStuck(gs []Goroutine, p Phase) *Goroutine {
 	chains := c.callerChains(p)
 	var best *Goroutine
@@ -87,7 +87,7 @@ func (c *checker) findStuck(gs []Goroutine, p Phase) *Goroutine {
 		g := &gs[i]
 		score := 0
 		for _, chain := range chains {
-			score = max(score, chainScore(g.Frames, chain, p != PhaseIdle))
+			score = max(score, chainScore(g.Frames, chain))
 		}
 		if score > bestScore || (score == bestScore && score > 0 && g.ID == c.lastStuck) {
 			best, bestScore = g, score
@@ -120,21 +120,11 @@ func (c *checker) callerChains(p Phase) [][]string {
 	return chains
 }
 
-// chainScore counts the functions of chain found in frames. With direct set,
-// the first function (Enter's caller) must be among them.
-func chainScore(frames []Frame, chain []string, direct bool) int {
-	if len(chain) == 0 {
-		return 0
-	}
-	has := func(fn string) bool {
-		return slices.ContainsFunc(frames, func(f Frame) bool { return f.Function == fn })
-	}
-	if direct && !has(chain[0]) {
-		return 0
-	}
+// chainScore counts the functions of chain found in frames.
+func chainScore(frames []Frame, chain []string) int {
 	score := 0
 	for _, fn := range chain {
-		if has(fn) {
+		if slices.ContainsFunc(frames, func(f Frame) bool { return f.Function == fn }) {
 			score++
 		}
 	}
