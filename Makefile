@@ -24,8 +24,22 @@ fmt-check:
 vet: setup
 	$(XRUN) $(GO) vet ./...
 
-test: setup fmt-check vet
+test: setup spotlight-deps fmt-check vet
 	$(XRUN) $(GO) test -race -count=1 ./...
 
 demo: setup
-	$(XRUN) $(GO) run ./demo $(if $(XRUN),-headless,) $(DEMOFLAGS)
+	$(XRUN) $(GO) run ./demo $(if $(XRUN),-script,) $(DEMOFLAGS)
+
+.PHONY: spotlight spotlight-deps
+
+# Spotlight (Sentry's local UI) for the end-to-end test and for developers,
+# pinned in tools/spotlight. Installed only when missing.
+spotlight-deps:
+	@if [ ! -x tools/spotlight/node_modules/.bin/spotlight ]; then \
+	  command -v npm >/dev/null || { echo "spotlight-deps: npm (Node.js >= 20) is needed to install tools/spotlight" >&2; exit 1; }; \
+	  cd tools/spotlight && npm ci --no-audit --no-fund; \
+	fi
+
+# make spotlight  starts Spotlight and prints its UI URL and the SENTRY_DSN to export.
+spotlight: spotlight-deps
+	@tools/spotlight/start.sh

@@ -1,55 +1,96 @@
-// Command demo is a small Ebitengine scene. Later it reproduces the stalls
-// framewatch reports and fixes them; for now it opens a window and, with
-// -headless, ends by itself after a few seconds.
+// Command demo is a small Ebitengine scene that reproduces the stalls from
+// the article that inspired framewatch: a thrashing asset load, a network
+// call, a lock wait and too much work in one tick. Each has a stalling
+// variant, which the watchdog reports, and a fixed one, which uses
+// workslicer or a background goroutine and keeps the scene moving.
+//
+// Run it with `make demo`. Keys: 1-4 pick a scenario, V switches between
+// stalling and fixed, Space runs it, F12 toggles the frame-time overlay.
+// With -script it runs every scenario, stalling then fixed, prints a table
+// (or JSON with -json) and exits; that is what `make demo` does without a
+// display.
 package main
 
 import (
 	"flag"
 	"fmt"
-	"image/color"
+	"image"
+	"image/png"
 	"log"
-	"math"
+	"log/slog"
+	"os"
 	"time"
 
+	"github.com/framewatch/framewatch/ebitenwatch"
+	"github.com/framewatch/framewatch/workslicer"
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/vector"
 )
 
-type scene struct {
-	ticks    int
-	maxTicks int
+const screenW, screenH = 960, 540
+
+type flags struct {
+	script     bool
+	jsonOut    bool
+	screenshot string
+	scenario   string
+	fixed      bool
+	thrash     bool
+	stallFor   time.Duration
 }
 
-func (s *scene) Update() error {
-	s.ticks++
-	if s.maxTicks > 0 && s.ticks >= s.maxTicks {
-		return ebiten.Termination
+func main() {
+	var f flags
+	flag.BoolVar(&f.script, "script", false, "run every scenario, stalling then fixed, print a table and exit")
+	flag.BoolVar(&f.jsonOut, "json", false, "with -script, print JSON instead of a table")
+	flag.StringVar(&f.screenshot, "screenshot", "", "save a PNG of the screen to this file (with -script: during the fixed load)")
+	flag.StringVar(&f.scenario, "scenario", "load", "scenario to show first: load, network, lock or cpu")
+	flag.BoolVar(&f.fixed, "fixed", false, "start with the fixed variant")
+	flag.BoolVar(&f.thrash, "thrash", true, "make asset reads slow and memory hungry, as on a thrashing machine")
+	flag.DurationVar(&f.stallFor, "stall", 2500*time.Millisecond, "how long the network and lock scenarios block")
+	flag.Parse()
+	if err := run(f); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(f flags) error {
+	if scenarioNamed(f.scenario) == nil {
+		return fmt.Errorf("-scenario %q: want load, network, lock or cpu", f.scenario)
+	}
+	sched, err := workslicer.New(workslicer.Options{})
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, err := ebitenwatch.New(ebitenwatch.Options{Scheduler: sched, Overlay: true, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	server, err := startSlowServer(f.stallFor)
+	if err != nil {
+		return err
+	}
+	g := newGame(f, w, sched, server)
+	ebiten.SetWindowSize(screenW, screenH)
+	ebiten.SetWindowTitle("framewatch demo")
+	if err := ebiten.RunGame(w.Wrap(g)); err != nil {
+		return err
+	}
+	if f.script {
+		return g.script.print(os.Stdout, f.jsonOut)
 	}
 	return nil
 }
 
-func (s *scene) Draw(screen *ebiten.Image) {
-	screen.Fill(color.RGBA{0x1b, 0x22, 0x33, 0xff})
-	t := float64(s.ticks) / 60
-	x := 320 + 200*math.Cos(t)
-	y := 240 + 120*math.Sin(2*t)
-	vector.FillCircle(screen, float32(x), float32(y), 24, color.RGBA{0xf2, 0xa6, 0x3b, 0xff}, true)
-}
-
-func (s *scene) Layout(int, int) (int, int) { return 640, 480 }
-
-func main() {
-	headless := flag.Bool("headless", false, "run for a few seconds and exit (for machines without a display)")
-	flag.Parse()
-	s := &scene{}
-	if *headless {
-		s.maxTicks = 180
+func savePNG(path string, img image.Image) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	ebiten.SetWindowSize(640, 480)
-	ebiten.SetWindowTitle("framewatch demo")
-	start := time.Now()
-	if err := ebiten.RunGame(s); err != nil {
-		log.Fatal(err)
+	if err := png.Encode(out, img); err != nil {
+		out.Close()
+		return err
 	}
-	fmt.Printf("demo: ran %d ticks in %.1f s and ended\n", s.ticks, time.Since(start).Seconds())
+	return out.Close()
 }

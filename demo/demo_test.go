@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScript builds the demo and runs its script under the test's display
+// (Xvfb in make test), as a player's machine would run it, then checks
+// every run in the JSON it prints.
+func TestScript(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("the demo needs a display: run the tests with make test, which starts Xvfb")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "demo")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	shot := filepath.Join(dir, "shot.png")
+	cmd := exec.Command(bin, "-script", "-json", "-screenshot", shot)
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+dir) // a spool of its own
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("demo -script: %v\n%s", err, stderr.String())
+	}
+	var runs []Run
+	if err := json.Unmarshal(out, &runs); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	if len(runs) != 2*len(scenarios) {
+		t.Fatalf("got %d runs, want %d", len(runs), 2*len(scenarios))
+	}
+	for i, r := range runs {
+		s := scenarios[i/2]
+		if r.Scenario != s.name || r.Error != "" {
+			t.Errorf("run %d: %+v", i, r)
+			continue
+		}
+		switch r.Variant {
+		case "stalling":
+			checkReported(t, r, s)
+		case "fixed":
+			if r.Reports != 0 {
+				t.Errorf("%s fixed: %d reports %q, want none", s.name, r.Reports, r.Titles)
+			}
+		}
+	}
+	// The fixed load keeps frames well under the frozen-frame threshold
+	// (700 ms) while the stalling one freezes for seconds.
+	if stall, fixed := runs[0], runs[1]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
+		t.Errorf("load: max frame gap stalling %.0f ms, fixed %.0f ms; want seconds against well under 700 ms", stall.MaxGapMS, fixed.MaxGapMS)
+	}
+	if info, err := os.Stat(shot); err != nil || info.Size() == 0 {
+		t.Errorf("no screenshot: %v", err)
+	}
+}
+
+func checkReported(t *testing.T, r Run, s *scenario) {
+	t.Helper()
+	if r.Reports != 1 || len(r.Titles) != 1 {
+		t.Errorf("%s stalling: %d reports %q, want 1", s.name, r.Reports, r.Titles)
+		return
+	}
+	title := r.Titles[0]
+	if !strings.Contains(title, ": "+s.culprit+": ") {
+		t.Errorf("%s stalling: title %q does not blame %s", s.name, title, s.culprit)
+	}
+	if s.expectClass != "" && !strings.HasSuffix(title, "("+s.expectClass+")") {
+		t.Errorf("%s stalling: title %q, want class %s", s.name, title, s.expectClass)
+	}
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// Run is one scripted scenario run, as printed by -script.
+type Run struct {
+	Scenario  string   `json:"scenario"`
+	Variant   string   `json:"variant"`
+	MaxGapMS  float64  `json:"max_gap_ms"`
+	P99GapMS  float64  `json:"p99_gap_ms"`
+	MaxUpdMS  float64  `json:"max_update_ms"`
+	MaxDrawMS float64  `json:"max_draw_ms"`
+	LoadMS    float64  `json:"load_ms"`
+	Reports   int      `json:"reports"`
+	Titles    []string `json:"titles"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// Ticks around each run: before it, to settle, and after it, so the
+// watchdog has ended and reported a stall before the next run.
+const (
+	settleTicks = 30
+	tailTicks   = 45
+)
+
+// script runs every scenario, stalling then fixed.
+type script struct {
+	plan       []step
+	at         int
+	phase      int // 0 settle, 1 running, 2 tail
+	ticks      int
+	stallsAt   uint64
+	runs       []Run
+	screenshot string
+	shot       bool
+}
+
+type step struct {
+	s     *scenario
+	fixed bool
+}
+
+func newScript(screenshot string) *script {
+	sc := &script{screenshot: screenshot}
+	for _, s := range scenarios {
+		sc.plan = append(sc.plan, step{s, false}, step{s, true})
+	}
+	return sc
+}
+
+// step advances the script by one tick.
+func (sc *script) step(g *game) error {
+	if sc.at == len(sc.plan) {
+		return ebiten.Termination
+	}
+	sc.ticks++
+	switch sc.phase {
+	case 0:
+		if sc.ticks >= settleTicks {
+			st := sc.plan[sc.at]
+			g.scenario, g.fixed = st.s, st.fixed
+			g.timing.reset()
+			sc.stallsAt = g.w.Stats().Stalls
+			sc.phase, sc.ticks = 1, 0
+			g.trigger()
+		}
+	case 1:
+		if !g.busy() {
+			sc.phase, sc.ticks = 2, 0
+		}
+	case 2:
+		if sc.ticks >= tailTicks {
+			sc.record(g)
+			sc.at++
+			sc.phase, sc.ticks = 0, 0
+		}
+	}
+	return nil
+}
+
+func (sc *script) record(g *game) {
+	st := sc.plan[sc.at]
+	r := Run{
+		Scenario:  st.s.name,
+		Variant:   variantName(st.fixed),
+		MaxGapMS:  ms(slices.Max(append(g.timing.gaps, 0))),
+		P99GapMS:  ms(percentile(g.timing.gaps, 0.99)),
+		MaxUpdMS:  ms(slices.Max(append(g.timing.updates, 0))),
+		MaxDrawMS: ms(slices.Max(append(g.timing.draws, 0))),
+		LoadMS:    ms(g.lastTime),
+		Titles:    []string{},
+	}
+	ws := g.w.Stats()
+	r.Reports = int(ws.Stalls - sc.stallsAt)
+	if r.Reports > 0 {
+		r.Titles = append(r.Titles, ws.Reports.LastTitle)
+	}
+	if g.lastErr != nil {
+		r.Error = g.lastErr.Error()
+	}
+	sc.runs = append(sc.runs, r)
+}
+
+func variantName(fixed bool) string {
+	if fixed {
+		return "fixed"
+	}
+	return "stalling"
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func percentile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// maybeScreenshot saves the screen once, halfway through the fixed
+// pathfinding, when the level's images are loaded and the overlay's graph
+// shows the earlier stalls.
+func (sc *script) maybeScreenshot(g *game, screen *ebiten.Image) {
+	if sc.screenshot == "" || sc.shot || g.pending == nil || g.pending.progress == nil || g.scenario.name != "cpu" {
+		return
+	}
+	if g.pending.progress() < 0.5 {
+		return
+	}
+	sc.shot = true
+	img := image.NewRGBA(screen.Bounds())
+	screen.ReadPixels(img.Pix)
+	if err := savePNG(sc.screenshot, img); err != nil {
+		g.lastErr = fmt.Errorf("-screenshot: %w", err)
+	}
+}
+
+func (sc *script) print(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sc.runs)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "scenario\tvariant\tmax gap\tp99 gap\tmax Update\tmax Draw\tload time\treports\ttitle")
+	for _, r := range sc.runs {
+		title := strings.Join(r.Titles, "; ")
+		if r.Error != "" {
+			title = "error: " + r.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t%d\t%s\n",
+			r.Scenario, r.Variant, r.MaxGapMS, r.P99GapMS, r.MaxUpdMS, r.MaxDrawMS, r.LoadMS, r.Reports, title)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,278 @@
+package ebitenwatch
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"github.com/framewatch/framewatch/workslicer"
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+)
+
+// Watcher watches the games it wraps for frames that block too long and
+// reports them. Create it with New, wrap the game with Wrap, and Close it
+// when the game ends. RunGame does all three.
+type Watcher struct {
+	opts  Options
+	wd    *watchdog.Watchdog
+	rep   *report.Reporter
+	sched *workslicer.Scheduler
+	ov    *overlay // nil unless Options.Overlay
+
+	// suspended is kept by a poller goroutine, because ebiten.IsFocused
+	// waits for the main thread, which may be busy for a long time.
+	suspended atomic.Bool
+	stopPoll  chan struct{}
+	polled    chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	// task remembers the scheduled chunk that was running when the current
+	// stall started, for its StallEnded. Only the watchdog goroutine
+	// touches it.
+	task map[string]string
+}
+
+// New starts a Watcher: its watchdog goroutine, its reporter (which sends
+// spooled reports from earlier runs), and a goroutine that polls window
+// focus. It returns an error naming the field if opts is invalid.
+func New(opts Options) (*Watcher, error) {
+	opts, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Report.EbitenVersion == "" {
+		opts.Report.EbitenVersion = ebitenVersion()
+	}
+	rep, err := report.New(opts.Report)
+	if err != nil {
+		return nil, fmt.Errorf("ebitenwatch: Options.Report: %w", err)
+	}
+	w := &Watcher{
+		opts:     opts,
+		rep:      rep,
+		sched:    opts.Scheduler,
+		stopPoll: make(chan struct{}),
+		polled:   make(chan struct{}),
+	}
+	if opts.Overlay {
+		w.ov = newOverlay(w)
+	}
+	wo := opts.Watchdog
+	wo.Sink = (*sink)(w)
+	wo.Paused = w.paused
+	if w.wd, err = watchdog.New(wo); err != nil {
+		rep.Close()
+		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
+	}
+	go w.pollFocus()
+	return w, nil
+}
+
+// Wrap returns a game that behaves exactly like g, beating the watchdog
+// around its Update, Draw and Layout. It implements ebiten.LayoutFer and
+// ebiten.FinalScreenDrawer exactly when g does. Errors from g's Update,
+// ebiten.Termination included, pass through unchanged; a panic is reported,
+// flushed and re-raised with the same value.
+//
+// Wrap one game per Watcher: two games would beat one watchdog.
+func (w *Watcher) Wrap(g ebiten.Game) ebiten.Game {
+	return wrap(w, g)
+}
+
+// RunGame wraps g in a new Watcher, runs it with ebiten.RunGame, and closes
+// the Watcher, flushing reports, when the game ends. While it runs, SIGINT
+// and SIGTERM flush an in-progress stall report before the process exits
+// as it would have. Call it from the main goroutine, like ebiten.RunGame.
+func RunGame(g ebiten.Game, opts Options) error {
+	w, err := New(opts)
+	if err != nil {
+		return err
+	}
+	stop := w.rep.FlushOnSignal()
+	defer stop()
+	runErr := ebiten.RunGame(w.Wrap(g))
+	return errors.Join(runErr, w.Close())
+}
+
+// Pause stops frames from counting as stalls until Resume, for deliberate
+// blocking such as a native dialog. Pauses nest. Safe from any goroutine.
+func (w *Watcher) Pause() { w.wd.Pause() }
+
+// Resume ends a Pause. Safe from any goroutine.
+func (w *Watcher) Resume() { w.wd.Resume() }
+
+// Blocking runs f with the watchdog paused: for calls that block the game
+// on purpose, such as a native file dialog.
+func (w *Watcher) Blocking(f func()) {
+	w.Pause()
+	defer w.Resume()
+	f()
+}
+
+// Stats are the session's frame statistics and report counters.
+type Stats struct {
+	watchdog.Stats
+	Reports report.Stats
+}
+
+// Stats returns the session's statistics so far. Safe from any goroutine.
+func (w *Watcher) Stats() Stats {
+	return Stats{Stats: w.wd.Stats(), Reports: w.rep.Stats()}
+}
+
+// Close stops watching, logs a session summary, and flushes reports for up
+// to 2 s. A stall still in progress stays in the spool and is sent as a
+// fatal hang by the next run. Safe to call more than once.
+func (w *Watcher) Close() error {
+	w.closeOnce.Do(func() {
+		close(w.stopPoll)
+		<-w.polled
+		w.closeErr = w.wd.Close()
+		st := w.Stats()
+		w.opts.Logger.Info("framewatch: session summary",
+			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
+			"p50", st.P50, "p99", st.P99, "max", st.Max, "reports", st.Reports.Sent+st.Reports.Spooled)
+		w.rep.Flush(report.DefaultFlushTimeout)
+		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
+	})
+	return w.closeErr
+}
+
+// enter and exit run on the game goroutine around every phase: keep them
+// cheap.
+func (w *Watcher) enter(p watchdog.Phase) {
+	w.wd.Enter(p, uint64(ebiten.Tick()))
+	if w.ov != nil {
+		w.ov.begin(p)
+	}
+}
+
+// exit must be deferred directly, so that its recover sees a panic in the
+// phase.
+func (w *Watcher) exit(p watchdog.Phase) {
+	if r := recover(); r != nil {
+		w.wd.Exit()
+		w.rep.ReportPanic(r, p, debug.Stack())
+		panic(r)
+	}
+	if w.ov != nil {
+		w.ov.end(p)
+	}
+	w.wd.Exit()
+}
+
+func (w *Watcher) afterUpdate() {
+	if w.sched != nil {
+		w.sched.Run()
+	}
+	if w.ov != nil && inpututil.IsKeyJustPressed(w.opts.OverlayKey) {
+		w.ov.toggle()
+	}
+}
+
+func (w *Watcher) afterDraw(screen *ebiten.Image) {
+	if w.sched != nil {
+		w.sched.EndFrame()
+	}
+	if w.ov != nil {
+		w.ov.draw(screen)
+	}
+}
+
+// paused tells the watchdog when no frames run on purpose. Ebitengine
+// stops calling the game, so the loop sits between phases, while TPS is 0
+// or while the window is unfocused and the game does not run unfocused. A
+// phase that blocks is never paused: that is the game's own stall.
+func (w *Watcher) paused(p watchdog.Phase) bool {
+	return p == watchdog.PhaseIdle && (ebiten.TPS() == 0 || w.suspended.Load())
+}
+
+// focusPoll is how often window focus is polled, and how long a poll may
+// take before the main thread counts as busy.
+const focusPoll = 100 * time.Millisecond
+
+// pollFocus keeps w.suspended: whether Ebitengine has suspended the game
+// because its window lost focus. While suspended, Ebitengine's main thread
+// waits for focus and ebiten.IsFocused blocks until it returns, so a poll
+// that does not answer in time, for a game that does not run unfocused,
+// counts as suspended too.
+func (w *Watcher) pollFocus() {
+	defer close(w.polled)
+	t := time.NewTicker(focusPoll)
+	defer t.Stop()
+	answer := make(chan bool, 1)
+	asking := false
+	for {
+		select {
+		case <-w.stopPoll:
+			return
+		case <-t.C:
+		}
+		if ebiten.IsRunnableOnUnfocused() {
+			w.suspended.Store(false)
+			continue
+		}
+		if !asking {
+			asking = true
+			go func() { answer <- ebiten.IsFocused() }()
+		}
+		select {
+		case focused := <-answer:
+			asking = false
+			w.suspended.Store(!focused)
+		case <-time.After(focusPoll):
+			w.suspended.Store(true)
+		}
+	}
+}
+
+// ebitenVersion is the linked Ebitengine module version, if known.
+func ebitenVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/hajimehoshi/ebiten/v2" {
+				return d.Version
+			}
+		}
+	}
+	return ""
+}
+
+// sink passes stalls to the reporter, naming the scheduled chunk that was
+// running. Its methods run on the watchdog goroutine.
+type sink Watcher
+
+func (s *sink) StallStarted(st *watchdog.Stall) {
+	s.task = nil
+	if s.sched != nil {
+		if task, step, ok := s.sched.Running(); ok {
+			s.task = map[string]string{"workslicer.task": task, "workslicer.step": fmt.Sprint(step)}
+		}
+	}
+	s.tag(st)
+	s.rep.StallStarted(st)
+}
+
+func (s *sink) StallEnded(st *watchdog.Stall) {
+	s.tag(st)
+	s.rep.StallEnded(st)
+}
+
+func (s *sink) tag(st *watchdog.Stall) {
+	if len(s.task) == 0 {
+		return
+	}
+	if st.Tags == nil {
+		st.Tags = make(map[string]string, len(s.task))
+	}
+	for k, v := range s.task {
+		st.Tags[k] = v
+	}
+}

@@ -1,0 +1,290 @@
+package ebitenwatch_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/framewatch/framewatch/ebitenwatch"
+	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"github.com/framewatch/framewatch/internal/ebitentest"
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// result is what a child prints on its last line.
+type result struct {
+	Err   string
+	Stats ebitenwatch.Stats
+}
+
+const resultPrefix = "RESULT "
+
+var errCustom = errors.New("custom game error")
+
+// blockingGame runs a few dozen ticks, does what phase says once, and
+// ends.
+type blockingGame struct {
+	phase string
+	ticks int
+	drew  bool
+}
+
+func (g *blockingGame) Update() error {
+	g.ticks++
+	switch {
+	case g.ticks == 20 && g.phase == "update":
+		blockInUpdate()
+	case g.ticks == 20 && g.phase == "draw":
+		g.drew = false
+	case g.ticks == 20 && g.phase == "panic":
+		panicInUpdate()
+	case g.ticks == 20 && g.phase == "error":
+		return errCustom
+	case g.ticks == 40:
+		return ebiten.Termination
+	}
+	return nil
+}
+
+func (g *blockingGame) Draw(*ebiten.Image) {
+	if g.phase == "draw" && g.ticks == 20 && !g.drew {
+		g.drew = true
+		blockInDraw()
+	}
+}
+
+func (g *blockingGame) Layout(int, int) (int, int) { return 320, 240 }
+
+func blockInUpdate() { time.Sleep(1500 * time.Millisecond) }
+func blockInDraw()   { time.Sleep(1500 * time.Millisecond) }
+func panicInUpdate() { panic("boom in Update") }
+
+// childOptions send reports to the console (stdout) and a spool named by
+// the parent.
+func childOptions() ebitenwatch.Options {
+	return ebitenwatch.Options{
+		Report: report.Options{SpoolDir: os.Getenv("FRAMEWATCH_TEST_SPOOL"), Console: os.Stdout},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}
+
+// runWatched runs g wrapped, then prints the result.
+func runWatched(g ebiten.Game) int {
+	w, err := ebitenwatch.New(childOptions())
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	ebiten.SetWindowSize(320, 240)
+	runErr := ebiten.RunGame(w.Wrap(g))
+	w.Close()
+	printResult(runErr, w.Stats())
+	return 0
+}
+
+func printResult(err error, st ebitenwatch.Stats) {
+	r := result{Stats: st}
+	if err != nil {
+		r.Err = err.Error()
+	}
+	b, _ := json.Marshal(r)
+	fmt.Println(resultPrefix + string(b))
+}
+
+// child runs a child to its end and returns its output, its result and
+// its exit error.
+func child(t *testing.T, name string) (string, result, error) {
+	t.Helper()
+	spool := t.TempDir()
+	cmd := ebitentest.Command(t, name, "FRAMEWATCH_TEST_SPOOL="+spool)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var runErr error
+	select {
+	case runErr = <-done:
+	case <-time.After(90 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("child %s did not end within 90 s:\n%s", name, out.String())
+	}
+	var r result
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), resultPrefix); ok {
+			if err := json.Unmarshal([]byte(line), &r); err != nil {
+				t.Fatalf("bad result line %q: %v", line, err)
+			}
+		}
+	}
+	return out.String(), r, runErr
+}
+
+// titles are the report titles a child printed.
+func titles(out string) []string {
+	var ts []string
+	for _, line := range strings.Split(out, "\n") {
+		if t, ok := strings.CutPrefix(line, "framewatch: "); ok {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+func TestBlockInUpdateIsReported(t *testing.T) {
+	t.Parallel()
+	testBlocked(t, "block-update", "Update", "blockInUpdate")
+}
+
+func TestBlockInDrawIsReported(t *testing.T) {
+	t.Parallel()
+	testBlocked(t, "block-draw", "Draw", "blockInDraw")
+}
+
+func testBlocked(t *testing.T, name, phase, culprit string) {
+	out, r, err := child(t, name)
+	if err != nil || r.Err != "" {
+		t.Fatalf("child failed: %v %q\n%s", err, r.Err, out)
+	}
+	ts := titles(out)
+	if len(ts) != 1 {
+		t.Fatalf("got %d reports %q, want 1\n%s", len(ts), ts, out)
+	}
+	if want := "Frozen Frame: github.com/framewatch/framewatch/ebitenwatch_test." + culprit; !strings.HasPrefix(ts[0], want) {
+		t.Errorf("title %q, want it to start with %q", ts[0], want)
+	}
+	if !strings.Contains(ts[0], phase+" blocked") || !strings.Contains(ts[0], "(sleep)") {
+		t.Errorf("title %q does not say %s blocked (sleep)", ts[0], phase)
+	}
+	st := r.Stats
+	if st.Stalls != 1 || st.FrozenFrames != 1 || st.Reports.Spooled != 1 {
+		t.Errorf("stats %+v: want 1 stall, 1 frozen frame, 1 spooled report", st)
+	}
+	if st.Frames < 30 || st.Max < 1400*time.Millisecond {
+		t.Errorf("stats %+v: want 30+ frames and a max of about 1.5 s", st)
+	}
+}
+
+func TestPanicIsReportedThenRepanicked(t *testing.T) {
+	t.Parallel()
+	out, _, err := child(t, "panic-update")
+	var exit interface{ ExitCode() int }
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("child exit = %v, want the exit code 2 of an unrecovered panic\n%s", err, out)
+	}
+	if !strings.Contains(out, "panic: boom in Update") {
+		t.Errorf("the original panic value was not re-raised:\n%s", out)
+	}
+	if !strings.Contains(out, "ebitenwatch_test.panicInUpdate") {
+		t.Errorf("the crash trace lost the panicking function:\n%s", out)
+	}
+	ts := titles(out)
+	if len(ts) != 1 || !strings.Contains(ts[0], "boom in Update") {
+		t.Errorf("reports %q, want one crash report naming the panic", ts)
+	}
+}
+
+func TestErrorsPassThrough(t *testing.T) {
+	t.Parallel()
+	out, r, err := child(t, "custom-error")
+	if err != nil || r.Err != errCustom.Error() {
+		t.Errorf("RunGame returned %q (child %v), want %q\n%s", r.Err, err, errCustom, out)
+	}
+}
+
+// runUnfocused minimises the window of a game that does not run unfocused.
+// Ebitengine then stops calling the game; that must not be reported. The
+// window never comes back under Xvfb, so the child reports from a
+// goroutine and exits.
+func runUnfocused() int {
+	w, err := ebitenwatch.New(childOptions())
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	ebiten.SetRunnableOnUnfocused(false)
+	g := &minimizingGame{running: make(chan struct{})}
+	go func() {
+		<-g.running
+		// Under Xvfb, with no window manager, this call never returns.
+		go ebiten.MinimizeWindow()
+		time.Sleep(3 * time.Second)
+		printResult(nil, w.Stats())
+		os.Exit(0)
+	}()
+	ebiten.RunGame(w.Wrap(g))
+	fmt.Println("the game ended instead of being suspended")
+	return 1
+}
+
+// minimizingGame signals once it has run 20 ticks.
+type minimizingGame struct {
+	ticks   int
+	running chan struct{}
+}
+
+func (g *minimizingGame) Update() error {
+	g.ticks++
+	if g.ticks == 20 {
+		close(g.running)
+	}
+	return nil
+}
+
+func (g *minimizingGame) Draw(*ebiten.Image)         {}
+func (g *minimizingGame) Layout(int, int) (int, int) { return 320, 240 }
+
+func TestUnfocusedGameIsNotReported(t *testing.T) {
+	t.Parallel()
+	out, r, err := child(t, "unfocused")
+	if err != nil {
+		t.Fatalf("child failed: %v\n%s", err, out)
+	}
+	if r.Stats.Frames < 5 {
+		t.Fatalf("the game ran only %d frames before minimising\n%s", r.Stats.Frames, out)
+	}
+	if r.Stats.Stalls != 0 || len(titles(out)) != 0 {
+		t.Errorf("%d stalls reported while the game was suspended:\n%s", r.Stats.Stalls, out)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	for _, c := range []struct {
+		change func(*ebitenwatch.Options)
+		field  string
+	}{
+		{func(o *ebitenwatch.Options) { o.Watchdog.Frozen = -1 }, "Options.Frozen"},
+		{func(o *ebitenwatch.Options) { o.Watchdog.Sink = nopSink{} }, "Options.Watchdog.Sink"},
+		{func(o *ebitenwatch.Options) { o.OverlayKey = -3 }, "Options.OverlayKey"},
+		{func(o *ebitenwatch.Options) { o.Report.MaxSpoolFiles = -1 }, "MaxSpoolFiles"},
+	} {
+		o := ebitenwatch.Options{Report: report.Options{SpoolDir: t.TempDir(), Console: io.Discard}}
+		c.change(&o)
+		w, err := ebitenwatch.New(o)
+		if err == nil {
+			w.Close()
+			t.Errorf("New succeeded, want an error naming %s", c.field)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.field) {
+			t.Errorf("error %q does not name %s", err, c.field)
+		}
+	}
+}
+
+type nopSink struct{}
+
+func (nopSink) StallStarted(*watchdog.Stall) {}
+func (nopSink) StallEnded(*watchdog.Stall)   {}

@@ -1,0 +1,83 @@
+package workslicer
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// Progresser is anything with a progress from 0 to 1, such as a *Handle.
+type Progresser interface {
+	Progress() float64
+}
+
+// Group weighs the progress of several handles into one value for a
+// loading bar, and estimates the time left. The zero value is an empty
+// group, ready to use. Its methods are safe from any goroutine.
+type Group struct {
+	mu    sync.Mutex
+	items []weighted
+	total float64
+	start time.Time
+}
+
+type weighted struct {
+	p Progresser
+	w float64
+}
+
+// Add adds p with the given weight, such as its size in bytes. weight
+// must be positive and finite.
+func (g *Group) Add(p Progresser, weight float64) error {
+	if p == nil {
+		return fmt.Errorf("%w: Group.Add: p is nil", ErrInvalid)
+	}
+	if !(weight > 0) || math.IsInf(weight, 1) {
+		return fmt.Errorf("%w: Group.Add: weight is %v; it must be positive and finite", ErrInvalid, weight)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.items) == 0 {
+		g.start = time.Now()
+	}
+	g.items = append(g.items, weighted{p, weight})
+	g.total += weight
+	return nil
+}
+
+// Progress returns the weighted progress, from 0 to 1. With handles, it is
+// 1 exactly when every one has ended; an empty group is complete.
+func (g *Group) Progress() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	done, total := g.sum()
+	if done >= total {
+		return 1
+	}
+	return done / total
+}
+
+// ETA estimates the time left from the average rate of progress since the
+// first Add. ok is false until some progress has been made.
+func (g *Group) ETA() (left time.Duration, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	done, total := g.sum()
+	if done >= total {
+		return 0, true
+	}
+	elapsed := time.Since(g.start)
+	if done <= 0 || elapsed <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(elapsed) * (total - done) / done), true
+}
+
+// sum returns the weight done and the total. g.mu must be held.
+func (g *Group) sum() (done, total float64) {
+	for _, it := range g.items {
+		done += it.w * min(max(it.p.Progress(), 0), 1)
+	}
+	return done, g.total
+}

@@ -1,0 +1,216 @@
+package workslicer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Loader describes a load in two stages: Fetch reads and decodes on a
+// worker goroutine, then Finish, if set, turns the result into the value
+// on the game goroutine in chunks (creating GPU images, say).
+type Loader[B, T any] struct {
+	// Key identifies the asset. Loads of one key share one load until its
+	// last handle is released. Required.
+	Key string
+	// Kind groups Finish stages whose chunks cost about the same, for
+	// prediction. Default "".
+	Kind string
+	// Priority orders Fetch among waiting fetches and Finish among tasks.
+	// A later Load of the same key with a higher priority raises it.
+	// Default Normal.
+	Priority Priority
+
+	// Fetch produces the intermediate result on a worker goroutine, at
+	// most Options.Workers at once. ctx is cancelled when the load is.
+	// Required.
+	Fetch func(ctx context.Context) (B, error)
+	// Finish runs like Task.Body on the game goroutine after Fetch
+	// succeeded, calling yield with its own progress from 0 to 1 between
+	// chunks. It may be nil only if B and T are the same type; the value is
+	// then Fetch's result.
+	Finish func(ctx context.Context, b B, yield func(progress float64) bool) (T, error)
+	// Ready is Task.Ready for the Finish stage. Default: always ready.
+	Ready func() bool
+}
+
+func (l *Loader[B, T]) check() error {
+	switch {
+	case l.Key == "":
+		return fmt.Errorf("%w: Loader.Key is empty", ErrInvalid)
+	case l.Fetch == nil:
+		return fmt.Errorf("%w: load %q: Loader.Fetch is nil", ErrInvalid, l.Key)
+	case l.Finish == nil && !sameType[B, T]():
+		var b B
+		var t T
+		return fmt.Errorf("%w: load %q: Loader.Finish is nil but Fetch's result (%T) is not the value type (%T)",
+			ErrInvalid, l.Key, any(&b), any(&t))
+	}
+	return l.Priority.check("Loader.Priority")
+}
+
+func sameType[B, T any]() bool {
+	_, ok := any((*B)(nil)).(*T)
+	return ok
+}
+
+// Load starts l, or joins the load of the same key already in flight or
+// held, and returns a new handle to it. The load is cancelled when its
+// last handle is released; ctx being done releases this handle. A Load of
+// a key held with another value type fails. Safe from any goroutine.
+func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[T], error) {
+	if err := checkCall(ctx, s, "Load"); err != nil {
+		return nil, err
+	}
+	if err := l.check(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("workslicer: load %q: %w", l.Key, context.Cause(ctx))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("workslicer: load %q: %w", l.Key, ErrClosed)
+	}
+	var e *entry[T]
+	if ref, ok := s.loads[l.Key]; ok {
+		if e, ok = ref.typed.(*entry[T]); !ok {
+			return nil, fmt.Errorf("%w: load %q: the key is held as %T, not *Handle[%T]",
+				ErrInvalid, l.Key, ref.typed, *new(T))
+		}
+		e.raise(l.Priority)
+	} else {
+		e = startLoad(s, l)
+	}
+	e.refs++
+	return newHandle(ctx, s, e), nil
+}
+
+// startLoad queues l's Fetch. s.mu must be held.
+func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
+	e := newEntry[T](s.ctx, l.Key, l.Key, l.Priority)
+	s.loads[l.Key] = loadRef{st: &e.state, typed: e}
+	s.seq++
+	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
+	e.fetch = f
+	s.fetches = append(s.fetches, f)
+	s.loading.Add(1)
+	s.pump()
+	return e
+}
+
+// fetch is a load waiting for, or running on, a worker.
+type fetch struct {
+	st    *state
+	seq   uint64
+	since time.Duration
+	run   func()
+}
+
+// pump starts workers while fetches wait and slots are free. s.mu must be
+// held. A worker gives its slot back under s.mu when it finds no fetch
+// waiting, so no fetch is left without a worker.
+func (s *Scheduler) pump() {
+	for len(s.fetches) > 0 && s.sem.TryAcquire(1) {
+		go s.worker(s.popFetch())
+	}
+}
+
+func (s *Scheduler) worker(f *fetch) {
+	for f != nil {
+		f.run()
+		s.mu.Lock()
+		f = s.popFetch()
+		if f == nil {
+			s.sem.Release(1)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// popFetch takes the most urgent waiting fetch, oldest first, with the
+// same ageing as tasks. s.mu must be held.
+func (s *Scheduler) popFetch() *fetch {
+	if len(s.fetches) == 0 {
+		return nil
+	}
+	now := s.elapsed()
+	best, bestPrio := 0, 0
+	for i, f := range s.fetches {
+		p := f.st.priority() + s.age(now-f.since)
+		if i == 0 || p > bestPrio || (p == bestPrio && f.seq < s.fetches[best].seq) {
+			best, bestPrio = i, p
+		}
+	}
+	f := s.fetches[best]
+	s.fetches = slices.Delete(s.fetches, best, best+1)
+	f.st.fetch = nil
+	return f
+}
+
+// unqueueFetch removes a fetch that no worker has taken. s.mu must be held.
+func (s *Scheduler) unqueueFetch(f *fetch) {
+	if i := slices.Index(s.fetches, f); i >= 0 {
+		s.fetches = slices.Delete(s.fetches, i, i+1)
+	}
+	f.st.fetch = nil
+}
+
+// fetchStage runs on a worker: Fetch, then the hand-over to the game
+// goroutine, or the value at once when there is no Finish.
+func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
+	b, err := safeFetch(e, l.Fetch)
+	if e.ctx.Err() != nil {
+		err = context.Cause(e.ctx) // whatever Fetch made of it
+	}
+	switch {
+	case err != nil:
+		s.loading.Add(-1)
+		s.ended(&e.state, e.fail(err))
+	case l.Finish == nil:
+		v, _ := any(b).(T)
+		s.loading.Add(-1)
+		e.complete(v, nil)
+	default:
+		e.setProgress(0.5)
+		finishStage(s, e, l, b)
+	}
+}
+
+func safeFetch[B, T any](e *entry[T], fetch func(context.Context) (B, error)) (b B, err error) {
+	if err := e.ctx.Err(); err != nil {
+		return b, context.Cause(e.ctx)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError(e.name, r)
+		}
+	}()
+	return fetch(e.ctx)
+}
+
+// finishStage queues Finish on the game goroutine, unless the load was
+// cancelled meanwhile.
+func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
+	var v T
+	w := &work{name: l.Key, kind: l.Kind, st: &e.state, ready: l.Ready,
+		body: func(ctx context.Context, yield func(float64) bool) error {
+			var err error
+			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(0.5 + p/2) })
+			return err
+		},
+		done: func(err error) bool { return e.complete(v, err) },
+	}
+	s.mu.Lock()
+	cause := e.ctx.Err()
+	if cause == nil {
+		s.push(w)
+	}
+	s.mu.Unlock()
+	s.loading.Add(-1)
+	if cause != nil {
+		s.ended(&e.state, e.fail(context.Cause(e.ctx)))
+	}
+}

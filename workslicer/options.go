@@ -1,0 +1,111 @@
+package workslicer
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+)
+
+// Options configure a Scheduler. The zero value is the documented default
+// for every field.
+type Options struct {
+	// Budget is the time per frame that chunks may take, shared by every
+	// Run call between two EndFrame calls (Ebitengine runs Update 0 to 5
+	// times per frame). Default 4 ms, Unity's default for background
+	// loading; Unreal uses 5 ms and React 5 ms slices. At least one chunk
+	// runs per frame even when it is predicted not to fit, so work always
+	// progresses.
+	Budget time.Duration
+	// UrgentBudget is time added to Budget in frames where an Urgent task
+	// waits on the game goroutine, like Unreal's extra time for priority
+	// loads behind a loading screen. Default 0: no extra time.
+	UrgentBudget time.Duration
+	// AgeStep is how long a task may wait without running before it gains
+	// one priority level, and one more for every further AgeStep, so that
+	// Background work runs under a stream of Urgent work. Waiting restarts
+	// when the task runs a chunk. Default 250 ms.
+	AgeStep time.Duration
+	// Workers caps the goroutines running Loader.Fetch functions at once.
+	// Default runtime.GOMAXPROCS(0) at New.
+	Workers int
+
+	// OnOverrun, if set, is called from Run on the game goroutine after a
+	// chunk took more than 1.5×Budget (Unreal's warning threshold). Such a
+	// chunk should be split. Overruns are also counted in Stats.
+	OnOverrun func(Overrun)
+	// Logger receives tasks that panicked; the panic also becomes the
+	// error on the task's handle. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultBudget  = 4 * time.Millisecond
+	DefaultAgeStep = 250 * time.Millisecond
+)
+
+// resolve fills defaults and validates, naming the offending field.
+func (o Options) resolve() (Options, error) {
+	durations := []struct {
+		name string
+		v    time.Duration
+	}{
+		{"Budget", o.Budget},
+		{"UrgentBudget", o.UrgentBudget},
+		{"AgeStep", o.AgeStep},
+	}
+	for _, d := range durations {
+		if d.v < 0 {
+			return o, fmt.Errorf("%w: Options.%s is %v; it must not be negative", ErrInvalid, d.name, d.v)
+		}
+	}
+	if o.Workers < 0 {
+		return o, fmt.Errorf("%w: Options.Workers is %d; it must not be negative", ErrInvalid, o.Workers)
+	}
+	if o.Budget == 0 {
+		o.Budget = DefaultBudget
+	}
+	if o.AgeStep == 0 {
+		o.AgeStep = DefaultAgeStep
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o, nil
+}
+
+// Priority orders work. Higher runs first; a task that waits gains one
+// level per Options.AgeStep, so no priority starves. The zero value is
+// Normal.
+type Priority int8
+
+// Priorities.
+const (
+	Background Priority = -1
+	Normal     Priority = 0
+	Urgent     Priority = 1
+)
+
+func (p Priority) String() string {
+	switch p {
+	case Background:
+		return "Background"
+	case Normal:
+		return "Normal"
+	case Urgent:
+		return "Urgent"
+	}
+	return fmt.Sprintf("Priority(%d)", int8(p))
+}
+
+// check returns an error naming field when p is not one of the constants.
+func (p Priority) check(field string) error {
+	if p < Background || p > Urgent {
+		return fmt.Errorf("%w: %s is %v; use Background, Normal or Urgent", ErrInvalid, field, p)
+	}
+	return nil
+}

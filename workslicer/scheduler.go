@@ -1,0 +1,441 @@
+package workslicer
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// Scheduler runs sliced work within a time budget per frame.
+//
+// Threading: Run, EndFrame, Stats and Close are called from the game
+// goroutine (any one goroutine, never two at once); task bodies, Ready
+// functions and Finish stages run there, inside Run. Go, Load, Frame and
+// Running, and every Handle and Group method, are safe from any goroutine.
+// Fetch functions run on worker goroutines.
+type Scheduler struct {
+	opts  Options
+	epoch time.Time
+	clock func() time.Duration // nil: time since epoch; a simulation sets it
+
+	ctx    context.Context // parent of every task's context
+	cancel context.CancelCauseFunc
+	sem    *semaphore.Weighted // worker slots
+
+	mu       sync.Mutex
+	closed   bool
+	loads    map[string]loadRef
+	fetches  []*fetch // waiting for a worker
+	incoming []*work  // ready for the game goroutine
+	seq      uint64
+
+	incomingN atomic.Int64
+	cancels   atomic.Uint64 // bumped after a task context is cancelled
+	loading   atomic.Int64  // loads in the background stage
+	running   atomic.Pointer[work]
+	frameNo   atomic.Uint64
+
+	// Game goroutine only.
+	inRun       bool
+	queue       []*work
+	spare       []*work
+	seenCancels uint64
+	kinds       map[string]*estimate
+	frame       frameState
+	stats       Stats
+}
+
+type frameState struct {
+	spent, budget time.Duration
+	chunks        int
+}
+
+// loadRef is a deduplicated load: its shared state and its *entry[T].
+type loadRef struct {
+	st    *state
+	typed any
+}
+
+// New returns a Scheduler. It starts no goroutines until work needs them.
+// It is safe to call from any goroutine.
+func New(opts Options) (*Scheduler, error) {
+	opts, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	s := &Scheduler{
+		opts:  opts,
+		epoch: time.Now(),
+		sem:   semaphore.NewWeighted(int64(opts.Workers)),
+		loads: make(map[string]loadRef),
+		kinds: make(map[string]*estimate),
+	}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
+	return s, nil
+}
+
+// Run spends what is left of the current frame's budget on chunks of
+// waiting tasks. Call it on the game goroutine after each Update. The
+// first chunk of a frame always runs; later ones run only if their
+// predicted cost fits what is left, and when the most urgent task's next
+// chunk does not fit, smaller chunks of other tasks fill the gap. With
+// nothing to do, Run returns at once; called from inside a task, it does
+// nothing.
+func (s *Scheduler) Run() {
+	if s.inRun || len(s.queue) == 0 && s.incomingN.Load() == 0 {
+		return
+	}
+	s.inRun = true
+	start := s.elapsed()
+	s.drain(start)
+	t := start
+	if s.reap() {
+		t = s.elapsed()
+	}
+	s.frame.budget = max(s.frame.budget, s.frameBudget())
+	for {
+		i := s.pick(t, s.frame.budget-s.frame.spent-(t-start))
+		if i < 0 {
+			break
+		}
+		t = s.runChunk(i, t)
+		s.drain(t)
+		if s.reap() {
+			t = s.elapsed()
+		}
+	}
+	if s.reap() { // Close or Release from the last chunk or a Ready
+		t = s.elapsed()
+	}
+	s.running.Store(nil)
+	s.inRun = false
+	s.frame.spent += t - start
+}
+
+// elapsed is the scheduler's clock: time since New, read with time.Since,
+// which needs one clock read where time.Now needs two, and which follows
+// testing/synctest's fake clock.
+func (s *Scheduler) elapsed() time.Duration {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Since(s.epoch)
+}
+
+// EndFrame closes the current frame: it records the frame in Stats, and
+// the next Run starts a fresh budget. Call it on the game goroutine once
+// per frame, from Draw.
+func (s *Scheduler) EndFrame() {
+	f := s.frame
+	if f.chunks > 0 {
+		s.stats.Frames++
+		if f.spent > f.budget {
+			s.stats.OverBudget++
+		}
+		s.stats.Last = FrameStats{Spent: f.spent, Budget: f.budget, Chunks: f.chunks}
+	}
+	s.frame = frameState{}
+	s.frameNo.Add(1)
+}
+
+// Frame returns how many frames EndFrame has closed. Work that limits
+// something per frame, such as bytes uploaded, compares it to notice a new
+// frame. Safe from any goroutine.
+func (s *Scheduler) Frame() uint64 { return s.frameNo.Load() }
+
+// Running names the chunk the game goroutine is running: its task's name
+// (a load's key) and its step, counted from 1. ok is false outside Run.
+// Between two chunks of one Run, which takes the scheduler nanoseconds
+// plus any Ready calls, it still names the earlier chunk; that saves an
+// atomic store per chunk. A watchdog calls it from its own goroutine to
+// name the chunk a frame is stuck in.
+func (s *Scheduler) Running() (task string, step int, ok bool) {
+	w := s.running.Load()
+	if w == nil {
+		return "", 0, false
+	}
+	return w.name, int(w.step.Load()), true
+}
+
+// FrameStats describes one frame.
+type FrameStats struct {
+	Spent  time.Duration // time Run spent in the frame
+	Budget time.Duration // Budget, plus UrgentBudget if urgent work waited
+	Chunks int           // chunks run
+}
+
+// Overrun is one chunk that took more than 1.5×Options.Budget: split it.
+type Overrun struct {
+	Task     string // task name or load key
+	Kind     string
+	Step     int // counted from 1
+	Duration time.Duration
+}
+
+// Stats describe the scheduler for an overlay. Reading them allocates
+// nothing.
+type Stats struct {
+	Last        FrameStats // the last frame that ran a chunk
+	Frames      uint64     // frames that ran at least one chunk
+	OverBudget  uint64     // of those, frames that spent more than their budget
+	Chunks      uint64     // chunks run
+	Overruns    uint64     // chunks longer than 1.5×Options.Budget
+	LastOverrun Overrun    // the latest of those
+	Pending     int        // tasks and finishing stages waiting for the game goroutine
+	Loading     int        // loads waiting for or running Fetch
+}
+
+// Stats returns the scheduler's counters. Call it on the game goroutine.
+func (s *Scheduler) Stats() Stats {
+	st := s.stats
+	st.Pending = len(s.queue) + int(s.incomingN.Load())
+	st.Loading = int(s.loading.Load())
+	return st
+}
+
+// Close cancels all work with cause ErrClosed: waiting loads and tasks
+// fail at once, tasks are stopped at their yield point, and running Fetch
+// functions see their context cancelled. Later Go and Load calls fail with
+// ErrClosed. Call it on the game goroutine; from inside a task, the tasks
+// stop when the chunk returns. It does not wait for Fetch functions to
+// return.
+func (s *Scheduler) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	fetches := s.fetches
+	s.fetches = nil
+	for _, f := range fetches {
+		f.st.fetch = nil
+	}
+	s.mu.Unlock()
+	s.cancel(ErrClosed) // every task's context derives from s.ctx
+	s.cancels.Add(1)
+	for _, f := range fetches {
+		s.loading.Add(-1)
+		s.ended(f.st, f.st.fail(ErrClosed))
+	}
+	if !s.inRun {
+		s.reap()
+	}
+}
+
+// frameBudget is Budget, plus UrgentBudget while urgent work waits.
+func (s *Scheduler) frameBudget() time.Duration {
+	if s.opts.UrgentBudget > 0 {
+		for _, w := range s.queue {
+			if w.st.priority() >= int(Urgent) {
+				return s.opts.Budget + s.opts.UrgentBudget
+			}
+		}
+	}
+	return s.opts.Budget
+}
+
+// push hands work to the game goroutine. s.mu must be held.
+func (s *Scheduler) push(w *work) {
+	s.seq++
+	w.seq = s.seq
+	s.incoming = append(s.incoming, w)
+	s.incomingN.Add(1)
+}
+
+// drain moves work pushed from other goroutines into the queue.
+func (s *Scheduler) drain(now time.Duration) {
+	if s.incomingN.Load() == 0 {
+		return
+	}
+	s.mu.Lock()
+	in := s.incoming
+	s.incoming = s.spare[:0]
+	s.incomingN.Store(0)
+	s.mu.Unlock()
+	for _, w := range in {
+		w.since = now
+		w.est = s.estimate(w.kind)
+		s.queue = append(s.queue, w)
+	}
+	clear(in)
+	s.spare = in[:0]
+}
+
+func (s *Scheduler) estimate(kind string) *estimate {
+	e := s.kinds[kind]
+	if e == nil {
+		e = new(estimate)
+		s.kinds[kind] = e
+	}
+	return e
+}
+
+// reap stops cancelled work. It reports whether it stopped any, since
+// stopping runs the rest of a task body.
+func (s *Scheduler) reap() bool {
+	c := s.cancels.Load()
+	if c == s.seenCancels {
+		return false
+	}
+	s.seenCancels = c
+	s.drain(s.elapsed())
+	stopped := false
+	for i := 0; i < len(s.queue); {
+		w := s.queue[i]
+		if w.st.ctx.Err() == nil {
+			i++
+			continue
+		}
+		s.remove(i)
+		s.stopWork(w, context.Cause(w.st.ctx))
+		stopped = true
+	}
+	return stopped
+}
+
+// remove deletes queue[i]; the queue's order does not matter.
+func (s *Scheduler) remove(i int) {
+	last := len(s.queue) - 1
+	s.queue[i] = s.queue[last]
+	s.queue[last] = nil
+	s.queue = s.queue[:last]
+}
+
+// pick returns the index of the next chunk to run, or -1. It takes the
+// most urgent ready task whose next chunk is predicted to fit in left; the
+// frame's first chunk is the most urgent ready task's, fitting or not.
+func (s *Scheduler) pick(now, left time.Duration) int {
+	first := s.frame.chunks == 0
+	if !first && left <= 0 {
+		return -1
+	}
+	best, bestPrio := -1, 0
+	for i, w := range s.queue {
+		if w.ready != nil && !w.isReady() {
+			continue
+		}
+		if !first && w.est.predict() > left {
+			continue
+		}
+		p := w.st.priority() + s.age(now-w.since)
+		if best < 0 || p > bestPrio || (p == bestPrio && w.seq < s.queue[best].seq) {
+			best, bestPrio = i, p
+		}
+	}
+	return best
+}
+
+// age is the priority gained by waiting for waited.
+func (s *Scheduler) age(waited time.Duration) int {
+	if waited < s.opts.AgeStep { // skips a division for most tasks
+		return 0
+	}
+	return int(waited / s.opts.AgeStep)
+}
+
+// runChunk runs queue[i]'s next chunk, which starts at start, and returns
+// when it ended.
+func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
+	w := s.queue[i]
+	w.steps++
+	w.step.Store(int64(w.steps))
+	if s.running.Load() != w { // a task often runs several chunks in a row
+		s.running.Store(w)
+	}
+	progress, done, err := w.resume()
+	end := s.elapsed()
+	d := end - start
+	w.est.observe(d)
+	w.since = end
+	s.frame.chunks++
+	s.stats.Chunks++
+	if d > s.opts.Budget*3/2 {
+		s.overrun(w, d)
+	}
+	if !done {
+		w.st.setProgress(progress)
+		return end
+	}
+	s.remove(i)
+	s.finish(w, err)
+	return end
+}
+
+func (s *Scheduler) overrun(w *work, d time.Duration) {
+	o := Overrun{Task: w.name, Kind: w.kind, Step: w.steps, Duration: d}
+	s.stats.Overruns++
+	s.stats.LastOverrun = o
+	if s.opts.OnOverrun != nil {
+		s.opts.OnOverrun(o)
+	}
+}
+
+// finish settles work that ran to its end.
+func (s *Scheduler) finish(w *work, err error) {
+	if w.st.ctx.Err() != nil {
+		err = context.Cause(w.st.ctx) // cancellation wins, as in fetchStage
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		s.opts.Logger.Error("workslicer: task panicked", slog.String("task", w.name),
+			slog.Int("step", w.steps), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+	}
+	s.ended(w.st, w.done(err))
+}
+
+// stopWork ends cancelled work at its yield point with cause.
+func (s *Scheduler) stopWork(w *work, cause error) {
+	if w.stop != nil {
+		s.running.Store(w) // the rest of Body runs now
+		w.stop()
+		s.running.Store(nil)
+		w.next, w.stop = nil, nil
+	}
+	s.ended(w.st, w.st.fail(cause))
+}
+
+// ended forgets a load that failed, so that the next Load of its key
+// starts afresh. settled reports whether this call settled st.
+func (s *Scheduler) ended(st *state, settled bool) {
+	if !settled || st.key == "" || st.err == nil {
+		return
+	}
+	s.mu.Lock()
+	if ref, ok := s.loads[st.key]; ok && ref.st == st {
+		delete(s.loads, st.key)
+	}
+	s.mu.Unlock()
+}
+
+// release drops one handle's reference to st, cancelling unfinished work
+// when it was the last.
+func (s *Scheduler) release(st *state) {
+	s.mu.Lock()
+	st.refs--
+	if st.refs > 0 {
+		s.mu.Unlock()
+		return
+	}
+	if ref, ok := s.loads[st.key]; ok && ref.st == st {
+		delete(s.loads, st.key)
+	}
+	waiting := st.fetch != nil
+	if waiting {
+		s.unqueueFetch(st.fetch)
+	}
+	// Cancelled under s.mu so that a finished Fetch either sees the
+	// cancellation or is queued before reap looks.
+	st.cancel(ErrReleased)
+	s.cancels.Add(1)
+	s.mu.Unlock()
+	if waiting {
+		s.loading.Add(-1)
+		st.fail(ErrReleased)
+	}
+}
