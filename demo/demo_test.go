@@ -64,15 +64,13 @@ func TestScript(t *testing.T) {
 
 func checkReported(t *testing.T, r Run, s *scenario) {
 	t.Helper()
-	if r.Reports != 1 || len(r.Titles) != 1 {
-		t.Errorf("%s stalling: %d reports %q, want 1", s.name, r.Reports, r.Titles)
-		return
+	// The load may also be reported a second time, between phases, when
+	// Ebitengine uploads the images it created: that freeze is real too.
+	want := ": " + s.culprit + ": Update blocked for at least "
+	for _, title := range r.Titles {
+		if strings.Contains(title, want) && strings.HasSuffix(title, "("+s.expectClass+")") {
+			return
+		}
 	}
-	title := r.Titles[0]
-	if !strings.Contains(title, ": "+s.culprit+": ") {
-		t.Errorf("%s stalling: title %q does not blame %s", s.name, title, s.culprit)
-	}
-	if s.expectClass != "" && !strings.HasSuffix(title, "("+s.expectClass+")") {
-		t.Errorf("%s stalling: title %q, want class %s", s.name, title, s.expectClass)
-	}
+	t.Errorf("%s stalling: %d reports %q; want one blaming %s with class %s", s.name, r.Reports, r.Titles, s.culprit, s.expectClass)
 }

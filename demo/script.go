@@ -42,6 +42,7 @@ type script struct {
 	ticks      int
 	stallsAt   uint64
 	runs       []Run
+	titles     []string // report titles seen during the current run
 	screenshot string
 	shot       bool
 }
@@ -65,12 +66,14 @@ func (sc *script) step(g *game) error {
 		return ebiten.Termination
 	}
 	sc.ticks++
+	sc.noteTitle(g)
 	switch sc.phase {
 	case 0:
 		if sc.ticks >= settleTicks {
 			st := sc.plan[sc.at]
 			g.scenario, g.fixed = st.s, st.fixed
 			g.timing.reset()
+			sc.titles = nil
 			sc.stallsAt = g.w.Stats().Stalls
 			sc.phase, sc.ticks = 1, 0
 			g.trigger()
@@ -101,15 +104,31 @@ func (sc *script) record(g *game) {
 		LoadMS:    ms(g.lastTime),
 		Titles:    []string{},
 	}
-	ws := g.w.Stats()
-	r.Reports = int(ws.Stalls - sc.stallsAt)
-	if r.Reports > 0 {
-		r.Titles = append(r.Titles, ws.Reports.LastTitle)
-	}
+	r.Reports = int(g.w.Stats().Stalls - sc.stallsAt)
+	r.Titles = append(r.Titles, sc.titles...)
 	if g.lastErr != nil {
 		r.Error = g.lastErr.Error()
 	}
 	sc.runs = append(sc.runs, r)
+}
+
+// noteTitle keeps each new report title. A stall's report is titled once
+// when it starts and again when it ends, with its final duration: the
+// later title replaces the earlier one of the same place.
+func (sc *script) noteTitle(g *game) {
+	if sc.phase == 0 {
+		return
+	}
+	t := g.w.Stats().Reports.LastTitle
+	if t == "" || (len(sc.titles) > 0 && sc.titles[len(sc.titles)-1] == t) {
+		return
+	}
+	place, _, _ := strings.Cut(t, " blocked")
+	if n := len(sc.titles); n > 0 && strings.HasPrefix(sc.titles[n-1], place+" blocked") {
+		sc.titles[n-1] = t
+		return
+	}
+	sc.titles = append(sc.titles, t)
 }
 
 func variantName(fixed bool) string {

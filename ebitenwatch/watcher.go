@@ -24,6 +24,7 @@ type Watcher struct {
 	rep   *report.Reporter
 	sched *workslicer.Scheduler
 	ov    *overlay // nil unless Options.Overlay
+	tick  uint64   // ebiten.Tick() at the last Update; game goroutine only
 
 	// suspended is kept by a poller goroutine, because ebiten.IsFocused
 	// waits for the main thread, which may be busy for a long time.
@@ -46,6 +47,9 @@ func New(opts Options) (*Watcher, error) {
 	opts, err := opts.resolve()
 	if err != nil {
 		return nil, err
+	}
+	if opts.Report.InApp.IsZero() {
+		opts.Report.InApp = opts.Watchdog.InApp
 	}
 	if opts.Report.EbitenVersion == "" {
 		opts.Report.EbitenVersion = ebitenVersion()
@@ -128,8 +132,8 @@ func (w *Watcher) Stats() Stats {
 }
 
 // Close stops watching, logs a session summary, and flushes reports for up
-// to 2 s. A stall still in progress stays in the spool and is sent as a
-// fatal hang by the next run. Safe to call more than once.
+// to 2 s. A stall still in progress is reported as a fatal hang then. Safe
+// to call more than once.
 func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() {
 		close(w.stopPoll)
@@ -148,7 +152,12 @@ func (w *Watcher) Close() error {
 // enter and exit run on the game goroutine around every phase: keep them
 // cheap.
 func (w *Watcher) enter(p watchdog.Phase) {
-	w.wd.Enter(p, uint64(ebiten.Tick()))
+	if p == watchdog.PhaseUpdate {
+		// The tick only changes with Update; reading it once per Update
+		// keeps Draw and Layout cheaper.
+		w.tick = uint64(ebiten.Tick())
+	}
+	w.wd.Enter(p, w.tick)
 	if w.ov != nil {
 		w.ov.begin(p)
 	}

@@ -545,3 +545,13 @@ func TestOversizedReportShedsAttachments(t *testing.T) {
 		t.Errorf("attachment_dropped = %v", got)
 	}
 }
+
+func TestDSNFromEnvironment(t *testing.T) {
+	srv := newFakeSentry(t)
+	t.Setenv("SENTRY_DSN", srv.dsn())
+	r := newReporter(t, report.Options{})
+	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
+	if !r.Flush(5*time.Second) || len(srv.got()) != 1 || !r.Stats().Online {
+		t.Errorf("SENTRY_DSN not used: %d events, stats %+v", len(srv.got()), r.Stats())
+	}
+}

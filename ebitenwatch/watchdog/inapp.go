@@ -46,6 +46,9 @@ func defaultInAppPrefixes() []string {
 	return prefixes
 }
 
+// IsZero reports whether r is the zero rule.
+func (r InAppRule) IsZero() bool { return len(r.prefixes) == 0 }
+
 func (r InAppRule) resolve() InAppRule {
 	if len(r.prefixes) == 0 {
 		r.prefixes = defaultInAppPrefixes()
