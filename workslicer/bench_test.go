@@ -104,30 +104,36 @@ func BenchmarkIdleFrame(b *testing.B) {
 //
 //   - naive: run the oldest task's chunks until elapsed ≥ budget;
 //   - admit: run the oldest task's next chunk only if its predicted cost
-//     (moving average + 2 deviations of its kind) fits;
+//     (moving average + dev mean deviations of its kind) fits;
 //   - workslicer: the Scheduler, which also packs other tasks' chunks into
 //     what the oldest task leaves.
 //
 // In "kinds", each task's chunks are of one size (decoding small files,
 // uploading big textures); in "mixed", every task mixes both sizes at
-// random, so no prediction can tell a chunk's size beforehand.
+// random, so no prediction can tell a chunk's size beforehand. dev is the
+// margin, Options.Deviations.
 func BenchmarkPolicy(b *testing.B) {
 	for _, sc := range []string{"kinds", "mixed"} {
-		tasks := simTasks(sc == "mixed")
-		for _, p := range []struct {
-			name string
-			run  func([]simTask) simResult
-		}{{"naive", simNaive}, {"admit", simAdmit}, {"workslicer", simScheduler}} {
-			b.Run(sc+"/"+p.name, func(b *testing.B) {
-				var r simResult
-				for b.Loop() {
-					r = p.run(tasks)
-				}
-				b.ReportMetric(100*float64(r.over)/float64(r.frames), "over-%")
-				b.ReportMetric(float64(r.frames), "frames")
+		tasks := simTasks(sc == "mixed", 1)
+		b.Run(sc+"/naive", func(b *testing.B) { reportSim(b, func() simResult { return simNaive(tasks) }) })
+		for _, dev := range []float64{workslicer.DefaultDeviations, 2} {
+			b.Run(fmt.Sprintf("%s/admit/dev=%v", sc, dev), func(b *testing.B) {
+				reportSim(b, func() simResult { return simAdmit(tasks, dev) })
+			})
+			b.Run(fmt.Sprintf("%s/workslicer/dev=%v", sc, dev), func(b *testing.B) {
+				reportSim(b, func() simResult { return simScheduler(tasks, dev) })
 			})
 		}
 	}
+}
+
+func reportSim(b *testing.B, sim func() simResult) {
+	var r simResult
+	for b.Loop() {
+		r = sim()
+	}
+	b.ReportMetric(100*float64(r.over)/float64(r.frames), "over-%")
+	b.ReportMetric(float64(r.frames), "frames")
 }
 
 const (
@@ -144,8 +150,8 @@ type simResult struct{ frames, over int }
 
 // simTasks makes ten tasks of 400 chunks, 80% of all chunks about 0.3 ms
 // and 20% about 3 ms, each ±33%.
-func simTasks(mixed bool) []simTask {
-	rng := rand.New(rand.NewPCG(1, 2))
+func simTasks(mixed bool, seed uint64) []simTask {
+	rng := rand.New(rand.NewPCG(seed, 2))
 	about := func(d time.Duration) time.Duration {
 		return time.Duration(float64(d) * (0.67 + 0.66*rng.Float64()))
 	}
@@ -198,14 +204,15 @@ func simNaive(tasks []simTask) simResult {
 		func(string, time.Duration) {})
 }
 
-// simAdmit predicts like the Scheduler: mean + 2 deviations, RFC 6298 gains.
-func simAdmit(tasks []simTask) simResult {
+// simAdmit predicts like the Scheduler: mean + dev deviations, RFC 6298
+// gains.
+func simAdmit(tasks []simTask, dev float64) simResult {
 	type est struct{ mean, dev float64 }
 	ests := map[string]*est{}
 	return simHead(tasks,
 		func(spent time.Duration, kind string) bool {
 			e := ests[kind]
-			return e == nil || spent+time.Duration(e.mean+2*e.dev) <= simBudget
+			return e == nil || spent+time.Duration(e.mean+dev*e.dev) <= simBudget
 		},
 		func(kind string, d time.Duration) {
 			x := float64(d)
@@ -222,8 +229,8 @@ func simAdmit(tasks []simTask) simResult {
 
 // simScheduler runs the tasks on a Scheduler whose clock advances by each
 // chunk's cost, and by the rest of a 60 Hz frame between frames.
-func simScheduler(tasks []simTask) simResult {
-	s, err := workslicer.New(workslicer.Options{Budget: simBudget})
+func simScheduler(tasks []simTask, dev float64) simResult {
+	s, err := workslicer.New(workslicer.Options{Budget: simBudget, Deviations: dev})
 	if err != nil {
 		panic(err)
 	}

@@ -41,7 +41,8 @@
 // full budget per call would allow 20 ms frames. The first chunk of a frame
 // always runs. After it, a chunk runs only if the time spent plus its
 // predicted cost fits the budget; the prediction is a moving average plus
-// two deviations of past chunks of the same Task.Kind. When the most
+// 1.5 mean deviations (Options.Deviations) of past chunks of the same
+// Task.Kind. When the most
 // urgent task's next chunk does not fit, smaller chunks of other tasks fill
 // the rest of the frame. Urgent work runs before Normal before Background,
 // and a task gains a level for every Options.AgeStep it waits, so none

@@ -14,8 +14,6 @@ type estimate struct {
 const (
 	meanGain = 1.0 / 8
 	devGain  = 1.0 / 4
-	// devs is how many deviations above the mean a prediction allows.
-	devs = 2
 )
 
 func (e *estimate) observe(d time.Duration) {
@@ -34,9 +32,9 @@ func (e *estimate) observe(d time.Duration) {
 	e.n++
 }
 
-// predict returns the expected cost plus margin. With no history it is 0:
-// a kind's first chunk runs wherever any budget is left and is measured,
-// which costs at most one overrun per kind.
-func (e *estimate) predict() time.Duration {
+// predict returns the expected cost plus devs deviations. With no history
+// it is 0: a kind's first chunk runs wherever any budget is left and is
+// measured, which costs at most one overrun per kind.
+func (e *estimate) predict(devs float64) time.Duration {
 	return time.Duration(e.mean + devs*e.dev)
 }

@@ -3,6 +3,7 @@ package workslicer
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"time"
 )
@@ -21,6 +22,11 @@ type Options struct {
 	// waits on the game goroutine, like Unreal's extra time for priority
 	// loads behind a loading screen. Default 0: no extra time.
 	UrgentBudget time.Duration
+	// Deviations is the margin of a chunk's predicted cost: the moving
+	// average of its kind's chunks plus this many moving mean deviations.
+	// More fits fewer chunks per frame and overruns less often when chunk
+	// costs vary; BENCHMARKS.md has the trade-off measured. Default 1.5.
+	Deviations float64
 	// AgeStep is how long a task may wait without running before it gains
 	// one priority level, and one more for every further AgeStep, so that
 	// Background work runs under a stream of Urgent work. Waiting restarts
@@ -41,8 +47,9 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultBudget  = 4 * time.Millisecond
-	DefaultAgeStep = 250 * time.Millisecond
+	DefaultBudget     = 4 * time.Millisecond
+	DefaultDeviations = 1.5
+	DefaultAgeStep    = 250 * time.Millisecond
 )
 
 // resolve fills defaults and validates, naming the offending field.
@@ -60,11 +67,17 @@ func (o Options) resolve() (Options, error) {
 			return o, fmt.Errorf("%w: Options.%s is %v; it must not be negative", ErrInvalid, d.name, d.v)
 		}
 	}
+	if !(o.Deviations >= 0) || math.IsInf(o.Deviations, 1) {
+		return o, fmt.Errorf("%w: Options.Deviations is %v; it must be finite and not negative", ErrInvalid, o.Deviations)
+	}
 	if o.Workers < 0 {
 		return o, fmt.Errorf("%w: Options.Workers is %d; it must not be negative", ErrInvalid, o.Workers)
 	}
 	if o.Budget == 0 {
 		o.Budget = DefaultBudget
+	}
+	if o.Deviations == 0 {
+		o.Deviations = DefaultDeviations
 	}
 	if o.AgeStep == 0 {
 		o.AgeStep = DefaultAgeStep

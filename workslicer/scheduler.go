@@ -320,7 +320,7 @@ func (s *Scheduler) pick(now, left time.Duration) int {
 		if w.ready != nil && !w.isReady() {
 			continue
 		}
-		if !first && w.est.predict() > left {
+		if !first && w.est.predict(s.opts.Deviations) > left {
 			continue
 		}
 		p := w.st.priority() + s.age(now-w.since)

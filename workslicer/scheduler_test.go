@@ -485,6 +485,7 @@ func TestBadArguments(t *testing.T) {
 		{"Options.UrgentBudget", errOf(workslicer.New(workslicer.Options{UrgentBudget: -ms}))},
 		{"Options.AgeStep", errOf(workslicer.New(workslicer.Options{AgeStep: -ms}))},
 		{"Options.Workers", errOf(workslicer.New(workslicer.Options{Workers: -1}))},
+		{"Options.Deviations", errOf(workslicer.New(workslicer.Options{Deviations: -1}))},
 		{"Task.Name", errOf(s.Go(context.Background(), workslicer.Task{Body: body}))},
 		{"Task.Body and Task.Step are both nil", errOf(s.Go(context.Background(), workslicer.Task{Name: "x"}))},
 		{"Task.Body and Task.Step are both set", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Step: step}))},
