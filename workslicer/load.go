@@ -168,6 +168,7 @@ func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
 	switch {
 	case err != nil:
 		s.loading.Add(-1)
+		s.logPanic(err, "stage", "Fetch")
 		s.ended(&e.state, e.fail(err))
 	case l.Finish == nil:
 		v, _ := any(b).(T)

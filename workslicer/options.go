@@ -40,8 +40,8 @@ type Options struct {
 	// chunk took more than 1.5×Budget (Unreal's warning threshold). Such a
 	// chunk should be split. Overruns are also counted in Stats.
 	OnOverrun func(Overrun)
-	// Logger receives tasks that panicked; the panic also becomes the
-	// error on the task's handle. Default slog.Default().
+	// Logger receives panics in tasks, Fetch and Finish; each panic also
+	// becomes the error on the handle. Default slog.Default().
 	Logger *slog.Logger
 }
 

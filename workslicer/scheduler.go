@@ -381,12 +381,18 @@ func (s *Scheduler) finish(w *work, err error) {
 	if w.st.ctx.Err() != nil {
 		err = context.Cause(w.st.ctx) // cancellation wins, as in fetchStage
 	}
+	s.logPanic(err, "step", w.steps)
+	s.ended(w.st, w.done(err))
+}
+
+// logPanic logs err if it is a panic; the error also reaches the handle,
+// but nobody may be looking at it.
+func (s *Scheduler) logPanic(err error, attrs ...any) {
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		s.opts.Logger.Error("workslicer: task panicked", slog.String("task", w.name),
-			slog.Int("step", w.steps), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+		attrs = append(attrs, slog.String("task", pe.Task), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+		s.opts.Logger.Error("workslicer: task panicked", attrs...)
 	}
-	s.ended(w.st, w.done(err))
 }
 
 // stopWork ends cancelled work at its yield point with cause.
