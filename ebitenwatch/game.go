@@ -51,9 +51,7 @@ type gameFinal struct {
 }
 
 func (g *gameFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
-	g.w.enter(watchdog.PhaseDraw)
-	defer g.w.exit(watchdog.PhaseDraw)
-	g.d.DrawFinalScreen(screen, offscreen, geoM)
+	drawFinal(g.w, g.d, screen, offscreen, geoM)
 }
 
 type gameFFinal struct {
@@ -62,9 +60,14 @@ type gameFFinal struct {
 }
 
 func (g *gameFFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
-	g.w.enter(watchdog.PhaseDraw)
-	defer g.w.exit(watchdog.PhaseDraw)
-	g.d.DrawFinalScreen(screen, offscreen, geoM)
+	drawFinal(g.w, g.d, screen, offscreen, geoM)
+}
+
+// drawFinal forwards DrawFinalScreen as part of the Draw phase.
+func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
+	w.enter(watchdog.PhaseDraw)
+	defer w.exit(watchdog.PhaseDraw)
+	d.DrawFinalScreen(screen, offscreen, geoM)
 }
 
 // wrap returns g wrapped in the type that matches its optional interfaces.

@@ -5,9 +5,7 @@ import (
 	"image/color"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/framewatch/framewatch/internal/ebitentest"
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
@@ -42,25 +40,12 @@ func runTenTicks() int {
 // TestGameRunsTenTicksAndTerminates proves the Xvfb harness: a real game loop
 // runs in a child process, ticks ten times and ends cleanly.
 func TestGameRunsTenTicksAndTerminates(t *testing.T) {
-	cmd := ebitentest.Command(t, "ten-ticks")
-	done := make(chan error, 1)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	out, _, err := child(t, "ten-ticks")
+	if err != nil {
+		t.Fatalf("child failed: %v\n%s", err, out)
 	}
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("child failed: %v\n%s", err, out.String())
-		}
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("child did not end within 60 s:\n%s", out.String())
-	}
-	if got, want := strings.TrimSpace(out.String()), "ticks=10 draws>0=true err=<nil>"; !strings.Contains(got, want) {
-		t.Errorf("child printed %q, want it to contain %q", got, want)
+	if want := "ticks=10 draws>0=true err=<nil>"; !strings.Contains(out, want) {
+		t.Errorf("child printed %q, want it to contain %q", out, want)
 	}
 }
 

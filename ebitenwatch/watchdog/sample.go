@@ -44,8 +44,9 @@ func (s *activeStall) sample(c *checker, now time.Time, first bool) {
 func (s *activeStall) fold(g *Goroutine, maxStacks int) {
 	key := stackKey(g.Frames)
 	if i, ok := s.stacks[key]; ok {
+		// Keep the state of the first sample: a later one may catch the
+		// goroutine just woken ("runnable") on its way out of the wait.
 		s.Stacks[i].Count++
-		s.Stacks[i].State = g.State
 		return
 	}
 	if len(s.Stacks) >= maxStacks {

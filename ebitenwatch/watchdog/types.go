@@ -94,7 +94,7 @@ type Frame struct {
 type Stack struct {
 	Frames []Frame
 	Count  int
-	State  string // the goroutine's wait state when last seen here, e.g. "sync.Mutex.Lock"
+	State  string // the goroutine's wait state when first seen here, e.g. "sync.Mutex.Lock"
 }
 
 // Goroutine is one goroutine of an all-goroutine dump.
