@@ -8,30 +8,54 @@ import (
 // game wraps an ebiten.Game. Ebitengine type-asserts a game for the
 // optional interfaces LayoutFer and FinalScreenDrawer, so Wrap returns one
 // of four types that implement exactly the ones the wrapped game has.
+//
+// Every method runs on the game goroutine and is on the hot path: the
+// common case is an atomic store before and after the game's own method,
+// and nil checks for the optional overlay and scheduler.
 type game struct {
 	w *Watcher
 	g ebiten.Game
 }
 
 func (g *game) Update() error {
-	g.w.enter(watchdog.PhaseUpdate)
-	defer g.w.exit(watchdog.PhaseUpdate)
+	w := g.w
+	// The tick only changes with Update; reading it once per Update keeps
+	// Draw and Layout cheaper.
+	w.tick = uint64(ebiten.Tick())
+	w.enter(watchdog.PhaseUpdate)
+	defer w.recoverPanic(watchdog.PhaseUpdate)
 	err := g.g.Update()
-	g.w.afterUpdate()
+	if w.sched != nil {
+		w.sched.Run()
+	}
+	if w.ov != nil {
+		w.ov.afterUpdate()
+	}
+	w.exit(watchdog.PhaseUpdate)
 	return err
 }
 
 func (g *game) Draw(screen *ebiten.Image) {
-	g.w.enter(watchdog.PhaseDraw)
-	defer g.w.exit(watchdog.PhaseDraw)
+	w := g.w
+	w.enter(watchdog.PhaseDraw)
+	defer w.recoverPanic(watchdog.PhaseDraw)
 	g.g.Draw(screen)
-	g.w.afterDraw(screen)
+	if w.sched != nil {
+		w.sched.EndFrame()
+	}
+	if w.ov != nil {
+		w.ov.draw(screen)
+	}
+	w.exit(watchdog.PhaseDraw)
 }
 
 func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
-	g.w.enter(watchdog.PhaseLayout)
-	defer g.w.exit(watchdog.PhaseLayout)
-	return g.g.Layout(outsideWidth, outsideHeight)
+	w := g.w
+	w.enter(watchdog.PhaseLayout)
+	defer w.recoverPanic(watchdog.PhaseLayout)
+	sw, sh := g.g.Layout(outsideWidth, outsideHeight)
+	w.exit(watchdog.PhaseLayout)
+	return sw, sh
 }
 
 type gameF struct {
@@ -40,9 +64,12 @@ type gameF struct {
 }
 
 func (g *gameF) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) {
-	g.w.enter(watchdog.PhaseLayout)
-	defer g.w.exit(watchdog.PhaseLayout)
-	return g.f.LayoutF(outsideWidth, outsideHeight)
+	w := g.w
+	w.enter(watchdog.PhaseLayout)
+	defer w.recoverPanic(watchdog.PhaseLayout)
+	sw, sh := g.f.LayoutF(outsideWidth, outsideHeight)
+	w.exit(watchdog.PhaseLayout)
+	return sw, sh
 }
 
 type gameFinal struct {
@@ -66,8 +93,9 @@ func (g *gameFFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebite
 // drawFinal forwards DrawFinalScreen as part of the Draw phase.
 func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
 	w.enter(watchdog.PhaseDraw)
-	defer w.exit(watchdog.PhaseDraw)
+	defer w.recoverPanic(watchdog.PhaseDraw)
 	d.DrawFinalScreen(screen, offscreen, geoM)
+	w.exit(watchdog.PhaseDraw)
 }
 
 // wrap returns g wrapped in the type that matches its optional interfaces.

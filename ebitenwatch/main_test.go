@@ -21,4 +21,5 @@ var children = map[string]func() int{
 	"unfocused":      runUnfocused,
 	"pixels-bare":    func() int { return runPixels(false) },
 	"pixels-wrapped": func() int { return runPixels(true) },
+	"overlay-allocs": runOverlayAllocs,
 }

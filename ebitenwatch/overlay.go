@@ -1,15 +1,17 @@
 package ebitenwatch
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/ebitenutil"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
 // overlayFrames is how many frames the graph shows.
@@ -56,17 +58,18 @@ type overlay struct {
 	lines    [4]float32 // y of each threshold line
 	labels   [4]string
 
-	text        string
+	text        []byte // reused, so that refreshing it does not allocate
 	textUpdated time.Time
+	textEvery   time.Duration
 }
 
 func newOverlay(w *Watcher) *overlay {
-	o := &overlay{w: w, visible: true}
-	wo := w.opts.Watchdog
-	thresholds := [4]time.Duration{sixtyFPS, orDefault(wo.Hitch, watchdog.DefaultHitch), orDefault(wo.Frozen, watchdog.DefaultFrozen), orDefault(wo.Hang, watchdog.DefaultHang)}
+	o := &overlay{w: w, visible: true, text: make([]byte, 0, 256), textEvery: refreshText}
+	wo := w.wd.Options()
+	thresholds := [4]time.Duration{sixtyFPS, wo.Hitch, wo.Frozen, wo.Hang}
 	for i, d := range thresholds {
 		o.lines[i] = graphY(d)
-		o.labels[i] = shortDuration(d)
+		o.labels[i] = string(appendDuration(nil, d))
 	}
 	o.labels[0] = "60fps"
 	// Two quads per frame, the panel and four lines.
@@ -76,14 +79,14 @@ func newOverlay(w *Watcher) *overlay {
 	return o
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
-}
+func (o *overlay) begin() { o.phaseStart = time.Now() }
 
-func (o *overlay) begin(watchdog.Phase) { o.phaseStart = time.Now() }
+// afterUpdate shows or hides the overlay on its key.
+func (o *overlay) afterUpdate() {
+	if inpututil.IsKeyJustPressed(o.w.opts.OverlayKey) {
+		o.visible = !o.visible
+	}
+}
 
 func (o *overlay) end(p watchdog.Phase) {
 	d := time.Since(o.phaseStart)
@@ -97,8 +100,6 @@ func (o *overlay) end(p watchdog.Phase) {
 		o.update = 0
 	}
 }
-
-func (o *overlay) toggle() { o.visible = !o.visible }
 
 // graphY maps a duration onto the graph's log scale, 0 at the top.
 func graphY(d time.Duration) float32 {
@@ -139,29 +140,50 @@ func (o *overlay) draw(screen *ebiten.Image) {
 		ebitenutil.DebugPrintAt(screen, o.labels[i], panelX+8+graphW, int(y)-8)
 	}
 	o.refreshText()
-	ebitenutil.DebugPrintAt(screen, o.text, panelX+4, panelY+8+graphH)
+	ebitenutil.DebugPrintAt(screen, o.textString(), panelX+4, panelY+8+graphH)
 }
 
-// refreshText rebuilds the text a few times a second, not every frame, to
-// keep Draw free of allocations.
+// refreshText rebuilds the text a few times a second, not every frame, so
+// that it stays readable. It appends to a reused buffer: no allocations.
 func (o *overlay) refreshText() {
 	now := time.Now()
-	if now.Sub(o.textUpdated) < refreshText && o.text != "" {
+	if now.Sub(o.textUpdated) < o.textEvery && len(o.text) > 0 {
 		return
 	}
 	o.textUpdated = now
 	st := o.w.wd.Stats()
-	last := o.w.rep.Stats().LastTitle
-	if last == "" {
-		last = "none"
-	}
-	sched := "no scheduler"
-	if o.w.sched != nil {
+	b := append(o.text[:0], "Update  Draw   p99 "...)
+	b = appendDuration(b, st.P99)
+	b = append(b, "  max "...)
+	b = appendDuration(b, st.Max)
+	b = append(b, "\nhitch "...)
+	b = strconv.AppendUint(b, st.Hitches, 10)
+	b = append(b, "  frozen "...)
+	b = strconv.AppendUint(b, st.FrozenFrames, 10)
+	b = append(b, "  hang "...)
+	b = strconv.AppendUint(b, st.Hangs, 10)
+	b = append(b, '\n')
+	if o.w.sched == nil {
+		b = append(b, "no scheduler"...)
+	} else {
 		s := o.w.sched.Stats()
-		sched = fmt.Sprintf("slicer %s/%s, %d pending", shortDuration(s.Last.Spent), shortDuration(s.Last.Budget), s.Pending)
+		b = append(b, "slicer "...)
+		b = appendDuration(b, s.Last.Spent)
+		b = append(b, '/')
+		b = appendDuration(b, s.Last.Budget)
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, int64(s.Pending), 10)
+		b = append(b, " pending"...)
 	}
-	o.text = fmt.Sprintf("Update  Draw   p99 %s  max %s\nhitch %d  frozen %d  hang %d\n%s\nlast: %s",
-		shortDuration(st.P99), shortDuration(st.Max), st.Hitches, st.FrozenFrames, st.Hangs, sched, clip(last, 44))
+	b = append(b, "\nlast: "...)
+	o.text = appendClipped(b, o.w.rep.Stats().LastTitle, 44)
+}
+
+// textString is the text for DebugPrintAt without copying it: DebugPrintAt
+// does not keep the string (its parameter does not escape), and the buffer
+// is only rewritten by refreshText, before the next print.
+func (o *overlay) textString() string {
+	return unsafe.String(unsafe.SliceData(o.text), len(o.text))
 }
 
 func (o *overlay) quad(x0, y0, x1, y1 float32, c color.RGBA) {
@@ -177,19 +199,29 @@ func (o *overlay) quad(x0, y0, x1, y1 float32, c color.RGBA) {
 	o.indices = append(o.indices, base, base+1, base+2, base+1, base+3, base+2)
 }
 
-func shortDuration(d time.Duration) string {
+// appendDuration appends d rounded for a glance: 1.2s, 450ms, 3.4ms.
+func appendDuration(b []byte, d time.Duration) []byte {
 	switch {
 	case d >= time.Second:
-		return fmt.Sprintf("%.1fs", d.Seconds())
+		b = strconv.AppendFloat(b, d.Seconds(), 'f', 1, 64)
+		return append(b, 's')
 	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%dms", d.Milliseconds())
+		b = strconv.AppendInt(b, d.Milliseconds(), 10)
+	default:
+		b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 1, 64)
 	}
-	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	return append(b, "ms"...)
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+// appendClipped appends s, or "none" if it is empty, keeping its last n
+// bytes at most: the end of a title names the culprit. The debug font is
+// ASCII, so the cut is marked with "...".
+func appendClipped(b []byte, s string, n int) []byte {
+	switch {
+	case s == "":
+		return append(b, "none"...)
+	case len(s) > n:
+		return append(append(b, "..."...), s[len(s)-n+3:]...)
 	}
-	return "…" + s[len(s)-n+1:]
+	return append(b, s...)
 }

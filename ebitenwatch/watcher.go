@@ -12,7 +12,6 @@ import (
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 	"github.com/framewatch/framewatch/workslicer"
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
 // Watcher watches the games it wraps for frames that block too long and
@@ -65,15 +64,15 @@ func New(opts Options) (*Watcher, error) {
 		stopPoll: make(chan struct{}),
 		polled:   make(chan struct{}),
 	}
-	if opts.Overlay {
-		w.ov = newOverlay(w)
-	}
 	wo := opts.Watchdog
 	wo.Sink = (*sink)(w)
 	wo.Paused = w.paused
 	if w.wd, err = watchdog.New(wo); err != nil {
 		rep.Close()
 		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
+	}
+	if opts.Overlay {
+		w.ov = newOverlay(w)
 	}
 	go w.pollFocus()
 	return w, nil
@@ -150,48 +149,28 @@ func (w *Watcher) Close() error {
 }
 
 // enter and exit run on the game goroutine around every phase: keep them
-// cheap.
+// cheap. A phase that panics never reaches exit; recoverPanic ends it.
 func (w *Watcher) enter(p watchdog.Phase) {
-	if p == watchdog.PhaseUpdate {
-		// The tick only changes with Update; reading it once per Update
-		// keeps Draw and Layout cheaper.
-		w.tick = uint64(ebiten.Tick())
-	}
 	w.wd.Enter(p, w.tick)
 	if w.ov != nil {
-		w.ov.begin(p)
+		w.ov.begin()
 	}
 }
 
-// exit must be deferred directly, so that its recover sees a panic in the
-// phase.
 func (w *Watcher) exit(p watchdog.Phase) {
-	if r := recover(); r != nil {
-		w.wd.Exit()
-		w.rep.ReportPanic(r, p, debug.Stack())
-		panic(r)
-	}
 	if w.ov != nil {
 		w.ov.end(p)
 	}
 	w.wd.Exit()
 }
 
-func (w *Watcher) afterUpdate() {
-	if w.sched != nil {
-		w.sched.Run()
-	}
-	if w.ov != nil && inpututil.IsKeyJustPressed(w.opts.OverlayKey) {
-		w.ov.toggle()
-	}
-}
-
-func (w *Watcher) afterDraw(screen *ebiten.Image) {
-	if w.sched != nil {
-		w.sched.EndFrame()
-	}
-	if w.ov != nil {
-		w.ov.draw(screen)
+// recoverPanic must be deferred directly by a phase, so that its recover
+// sees a panic in the phase. It reports the panic and raises it again.
+func (w *Watcher) recoverPanic(p watchdog.Phase) {
+	if r := recover(); r != nil {
+		w.wd.Exit()
+		w.rep.ReportPanic(r, p, debug.Stack())
+		panic(r)
 	}
 }
 

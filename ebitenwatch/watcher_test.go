@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,8 +117,14 @@ func child(t *testing.T, name string) (string, result, error) {
 	select {
 	case runErr = <-done:
 	case <-time.After(90 * time.Second):
-		cmd.Process.Kill()
-		<-done
+		// SIGQUIT makes a Go program print every goroutine's stack.
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
 		t.Fatalf("child %s did not end within 90 s:\n%s", name, out.String())
 	}
 	var r result
@@ -214,7 +221,6 @@ func runUnfocused() int {
 		fmt.Println(err)
 		return 1
 	}
-	ebiten.SetRunnableOnUnfocused(false)
 	g := &minimizingGame{running: make(chan struct{})}
 	go func() {
 		<-g.running
@@ -238,6 +244,9 @@ type minimizingGame struct {
 func (g *minimizingGame) Update() error {
 	g.ticks++
 	if g.ticks == 20 {
+		// Only now, so that a sibling test's window taking the focus
+		// cannot suspend the game before it has run.
+		ebiten.SetRunnableOnUnfocused(false)
 		close(g.running)
 	}
 	return nil

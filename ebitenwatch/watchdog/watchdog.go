@@ -15,6 +15,7 @@ const (
 	phaseMask = 3
 	seqShift  = 2
 	seqMask   = 1<<30 - 1
+	seqBits   = seqMask << seqShift
 	tickShift = 32
 )
 
@@ -34,7 +35,10 @@ type Watchdog struct {
 	// phase's first Enter. It is how the watchdog finds the stuck goroutine
 	// in a dump without Enter paying for it every time.
 	callers [4]atomic.Pointer[[]uintptr]
-	paused  atomic.Int32
+	// recorded says which callers are set, so that Enter checks a plain
+	// bool. Only the goroutine calling Enter touches it.
+	recorded [4]bool
+	paused   atomic.Int32
 
 	opts    Options
 	done    chan struct{}
@@ -69,12 +73,12 @@ func New(opts Options) (*Watchdog, error) {
 // atomic store: no lock, allocation, clock read or system call, except on
 // the first Enter of each phase, which records the caller's stack.
 func (w *Watchdog) Enter(p Phase, tick uint64) {
-	if w.callers[p&phaseMask].Load() == nil {
-		w.recordCallers(p & phaseMask)
-	}
-	seq := (beatSeq(w.last) + 1) & seqMask
-	w.last = tick<<tickShift | seq<<seqShift | uint64(p&phaseMask)
+	// Add one to the sequence number, dropping its carry into the tick.
+	w.last = tick<<tickShift | (w.last+1<<seqShift)&seqBits | uint64(p&phaseMask)
 	w.beat.Store(w.last)
+	if !w.recorded[p&phaseMask] {
+		w.recordCallers()
+	}
 }
 
 // Exit marks the end of the phase begun by the last Enter. Call it on the
@@ -84,12 +88,14 @@ func (w *Watchdog) Exit() {
 }
 
 //go:noinline
-func (w *Watchdog) recordCallers(p Phase) {
+func (w *Watchdog) recordCallers() {
+	p := beatPhase(w.last)
 	pcs := make([]uintptr, 32)
 	// Skip runtime.Callers, recordCallers and Enter.
 	n := runtime.Callers(3, pcs)
 	pcs = pcs[:n]
 	w.callers[p].Store(&pcs)
+	w.recorded[p] = true
 }
 
 // Pause stops time from counting towards a stall until the matching Resume.
@@ -117,6 +123,10 @@ func (w *Watchdog) Close() error {
 	}
 	return nil
 }
+
+// Options returns the options in effect: those given to New, with every
+// zero field replaced by its default. Safe from any goroutine.
+func (w *Watchdog) Options() Options { return w.opts }
 
 // Stats returns the session's frame statistics. Safe from any goroutine.
 func (w *Watchdog) Stats() Stats { return w.frames.stats() }
