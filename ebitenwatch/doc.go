@@ -2,7 +2,18 @@
 // long are noticed, sampled while they are stuck, and reported.
 //
 // Players call a game that stops responding "crashed" even when nothing
-// threw. This package is the thin Ebitengine layer: it beats the watchdog in
-// package watchdog around Update, Draw and Layout and hands stalls to package
-// report.
+// threw. One line adds the watch: run the game with
+//
+//	err := ebitenwatch.RunGame(game, ebitenwatch.Options{})
+//
+// instead of ebiten.RunGame. A frame whose Update, Draw or Layout blocks
+// for 700 ms or more is then reported with stack samples of the stuck
+// goroutine: to Sentry when $SENTRY_DSN is set, otherwise to the console
+// and a spool directory that the next run sends from. The game itself
+// behaves exactly as before, panics included.
+//
+// For control over the Watcher's lifetime, use New, Watcher.Wrap and
+// Watcher.Close instead. Package watchdog does the timing and sampling and
+// package report builds and delivers the reports; Options passes settings
+// to both.
 package ebitenwatch

@@ -123,6 +123,39 @@ func TestTiersAndThresholds(t *testing.T) {
 	})
 }
 
+// TestCloseEndsAFinishedStall closes the watchdog right after a frozen
+// frame ends, before its next check: the stall is ended, not left in
+// progress as if the game had been closed while stuck.
+func TestCloseEndsAFinishedStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		l.frame(1200 * time.Millisecond)
+		w.Close()
+		if started, ended := r.counts(); started != 1 || ended != 1 {
+			t.Errorf("after Close: %d stalls started, %d ended; want 1 and 1", started, ended)
+		}
+	})
+}
+
+// TestCloseLeavesAStuckStall closes the watchdog while a phase is still
+// blocked: the stall stays in progress for the sink to treat as fatal.
+func TestCloseLeavesAStuckStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		w.Enter(watchdog.PhaseUpdate, 4)
+		time.Sleep(1200 * time.Millisecond)
+		w.Close()
+		w.Exit()
+		if started, ended := r.counts(); started != 1 || ended != 0 {
+			t.Errorf("after Close: %d stalls started, %d ended; want 1 and 0", started, ended)
+		}
+	})
+}
+
 func TestDetectionLatency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w, r := newWatchdog(t, watchdog.Options{})
