@@ -122,7 +122,7 @@ func (w *Watcher) Blocking(f func()) {
 // Stats are the session's frame statistics and report counters.
 type Stats struct {
 	watchdog.Stats
-	Reports report.Stats
+	Reports report.Stats // what the reporter has spooled, sent and dropped
 }
 
 // Stats returns the session's statistics so far. Safe from any goroutine.

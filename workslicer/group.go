@@ -9,6 +9,7 @@ import (
 
 // Progresser is anything with a progress from 0 to 1, such as a *Handle.
 type Progresser interface {
+	// Progress returns how much is done, from 0 to 1.
 	Progress() float64
 }
 

@@ -32,6 +32,7 @@ type PanicError struct {
 	Stack []byte // the panicking goroutine's stack, from debug.Stack
 }
 
+// Error names the task and the panic value, followed by the stack.
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("workslicer: %q panicked: %v\n\n%s", e.Task, e.Value, e.Stack)
 }

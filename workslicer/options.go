@@ -103,6 +103,7 @@ const (
 	Urgent     Priority = 1
 )
 
+// String returns the priority's name, such as "Urgent".
 func (p Priority) String() string {
 	switch p {
 	case Background:

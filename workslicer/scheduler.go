@@ -171,10 +171,10 @@ type FrameStats struct {
 
 // Overrun is one chunk that took more than 1.5×Options.Budget: split it.
 type Overrun struct {
-	Task     string // task name or load key
-	Kind     string
-	Step     int // counted from 1
-	Duration time.Duration
+	Task     string        // task name or load key
+	Kind     string        // the task's Kind, which its cost predictions are kept by
+	Step     int           // counted from 1
+	Duration time.Duration // how long the chunk ran
 }
 
 // Stats describe the scheduler for an overlay. Reading them allocates

@@ -18,6 +18,7 @@ const (
 	PhaseLayout
 )
 
+// String returns the phase's name, such as "Update".
 func (p Phase) String() string {
 	switch p {
 	case PhaseIdle:
@@ -43,6 +44,7 @@ const (
 	TierHang               // a hang: reported at a higher level
 )
 
+// String returns the tier's name, such as "Frozen".
 func (t Tier) String() string {
 	switch t {
 	case TierNone:
@@ -73,6 +75,7 @@ const (
 
 var classNames = [...]string{"unknown", "cpu", "lock", "channel", "io", "sleep", "gc"}
 
+// String returns the class's name as reports show it, such as "lock".
 func (c Class) String() string {
 	if int(c) < len(classNames) {
 		return classNames[c]
@@ -83,27 +86,27 @@ func (c Class) String() string {
 // Frame is one function call in a goroutine's stack.
 type Frame struct {
 	Function string // fully qualified, as in a goroutine dump: "main.loadAll"
-	File     string
-	Line     int
-	InApp    bool // part of the game's own code (see Options.InAppPrefixes)
+	File     string // the source file's path where the program was built
+	Line     int    // the line in File
+	InApp    bool   // part of the game's own code (see Options.InAppPrefixes)
 }
 
 // Stack is a folded stack: one distinct call stack and how many samples
 // found the stuck goroutine in it. Frames are innermost first, as in a
 // goroutine dump.
 type Stack struct {
-	Frames []Frame
-	Count  int
-	State  string // the goroutine's wait state when first seen here, e.g. "sync.Mutex.Lock"
+	Frames []Frame // innermost first
+	Count  int     // how many samples found the goroutine in this stack
+	State  string  // the goroutine's wait state when first seen here, e.g. "sync.Mutex.Lock"
 }
 
 // Goroutine is one goroutine of an all-goroutine dump.
 type Goroutine struct {
-	ID        int
-	State     string
+	ID        int           // the goroutine ID the dump shows
+	State     string        // its wait reason or status, e.g. "chan receive" or "running"
 	Wait      time.Duration // how long it had been blocked, in whole minutes
 	Frames    []Frame       // innermost first
-	CreatedBy *Frame
+	CreatedBy *Frame        // the go statement that started it; nil for the main goroutine
 }
 
 // Runtime holds process data measured over a stall. Counters are deltas from
@@ -131,8 +134,8 @@ type Stall struct {
 	Start    time.Time     // when the watchdog first saw the phase; the real start is at most one check earlier
 	Duration time.Duration // how long it has blocked so far: a lower bound
 	Tier     Tier          // TierFrozen or TierHang
-	Class    Class
-	Ended    bool // false in StallStarted, true in StallEnded
+	Class    Class         // what the goroutine was doing, from its stacks' states and functions
+	Ended    bool          // false in StallStarted, true in StallEnded
 
 	// Goroutine is the ID of the stuck goroutine, 0 if it could not be
 	// identified (then Stacks is empty and Class is ClassUnknown).
@@ -152,7 +155,7 @@ type Stall struct {
 	Dump       []byte
 	Goroutines []Goroutine
 
-	Runtime      Runtime
+	Runtime      Runtime         // process counters measured over the stall
 	RecentFrames []time.Duration // frame times before the stall, oldest first
 	// Trace is a runtime/trace flight-recorder snapshot taken at detection,
 	// when Options.FlightRecorder is set and it could be taken.
