@@ -44,7 +44,7 @@ const (
 	TierHang               // a hang: reported at a higher level
 )
 
-// String returns the tier's name, such as "Frozen".
+// String returns the tier's name, such as "frozen".
 func (t Tier) String() string {
 	switch t {
 	case TierNone:
