@@ -1,6 +1,7 @@
 # make setup  installs the Debian packages building and testing need (once).
 # make test   gofmt, go vet and go test -race, under Xvfb when there is no display.
 # make demo   runs the demo: a window with a display, a headless run without.
+# make bench  reruns every benchmark and the demo script and rewrites BENCHMARKS.md.
 
 SHELL := /bin/bash
 GO    ?= go
@@ -12,7 +13,7 @@ else
 XRUN :=
 endif
 
-.PHONY: setup test demo vet fmt-check
+.PHONY: setup test demo bench vet fmt-check
 
 setup:
 	@scripts/setup.sh
@@ -29,6 +30,9 @@ test: setup spotlight-deps fmt-check vet
 
 demo: setup
 	$(XRUN) $(GO) run ./demo $(if $(XRUN),-script,) $(DEMOFLAGS)
+
+bench: setup
+	$(XRUN) $(GO) run ./internal/benchmd -o BENCHMARKS.md $(BENCHFLAGS)
 
 .PHONY: spotlight spotlight-deps
 

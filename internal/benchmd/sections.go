@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+var sections = []section{
+	{
+		title: "watchdog",
+		cmd:   []string{"go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./ebitenwatch/watchdog"},
+		intro: `
+Enter+Exit is what every phase of every frame pays; the target is 30 ns and
+no allocation, and it must not read the clock (one clock read is
+` + "`TimeSince`" + `, in the same run). A sample is ` + "`runtime.Stack`" + ` of all goroutines
+plus parsing; only the ` + "`runtime.Stack`" + ` part stops the world (stw-ns/op, read
+from the runtime's own ` + "`/sched/pauses/total/other:seconds`" + `). The watchdog puts
+off each next sample by ten times the last one's cost, so that sampling
+stays under a tenth of a stall. The anchor is golang/go#50794: about
+300 ms of stop-the-world for a dump of 100,000 goroutines.`,
+		render: func(w io.Writer, out []byte) error {
+			r := parseBench(out)
+			r.table(w, []string{"BenchmarkEnterExit", "BenchmarkTimeSince"}, nsOp, bytesOp, allocsOp)
+			samples := []string{"BenchmarkSample/goroutines=10", "BenchmarkSample/goroutines=1000", "BenchmarkSample/goroutines=10000"}
+			r.table(w, samples, col{"ns/op", 1e-6, "ms/op"}, col{"stw-ns/op", 1e-6, "stop-the-world ms/op"})
+			r.table(w, []string{"BenchmarkFlightRecorder/recording=false", "BenchmarkFlightRecorder/recording=true"}, nsOp)
+
+			beat, clock := r.med("BenchmarkEnterExit", "ns/op"), r.med("BenchmarkTimeSince", "ns/op")
+			fmt.Fprint(w, check("Enter+Exit ≤ 30 ns, 0 allocs", beat <= 30 && r.med("BenchmarkEnterExit", "allocs/op") == 0,
+				fmt.Sprintf("%s ns, %s× one clock read in the same run.", num(beat), num(beat/clock))))
+			stw := r.med("BenchmarkSample/goroutines=10000", "stw-ns/op") / 1e6
+			fmt.Fprint(w, check("stop-the-world per sample at 10,000 goroutines, against ~30 ms scaled from the anchor", stw <= 30,
+				fmt.Sprintf("%s ms.", num(stw))))
+			off, on := r.med("BenchmarkFlightRecorder/recording=false", "ns/op"), r.med("BenchmarkFlightRecorder/recording=true", "ns/op")
+			fmt.Fprintf(w, "- The flight recorder adds %s%% to a worst case in which every operation is a traced event (a channel hand-off and a 256-byte allocation), so it is off by default (`Options.FlightRecorder`).\n\n",
+				num(100*(on/off-1)))
+			return nil
+		},
+	},
+	{
+		title: "ebitenwatch",
+		cmd:   []string{"go", "test", "-run", "^$", "-bench", "Frame", "-benchmem", "./ebitenwatch"},
+		intro: `
+One Layout, Update and Draw of an empty game, bare and wrapped; the
+difference is what the Watcher adds to a frame (the overlay off). Its floor
+is the six atomic stores of three Enter/Exit pairs. Whether the overlay
+allocates is a test, not a benchmark: ` + "`TestOverlayDoesNotAllocate`" + ` counts the
+allocations of ebitenwatch's own code over 120 real frames under Xvfb, and
+requires none.`,
+		render: func(w io.Writer, out []byte) error {
+			r := parseBench(out)
+			r.table(w, []string{"BenchmarkFrame/bare", "BenchmarkFrame/wrapped"}, nsOp, bytesOp, allocsOp)
+			bare, wrapped := r.med("BenchmarkFrame/bare", "ns/op"), r.med("BenchmarkFrame/wrapped", "ns/op")
+			fmt.Fprint(w, check("wrapper overhead ≤ 75 ns per frame, 0 allocs", wrapped-bare <= 75 && r.med("BenchmarkFrame/wrapped", "allocs/op") == 0,
+				fmt.Sprintf("%s ns over bare, %s%% of a 60 FPS frame.", num(wrapped-bare), strings.TrimRight(fmt.Sprintf("%.5f", 100*(wrapped-bare)/16.7e6), "0"))))
+			fmt.Fprintln(w)
+			return nil
+		},
+	},
+	{
+		title: "workslicer",
+		cmd:   []string{"go", "test", "-run", "^$", "-bench", "Chunk|Pull|IdleFrame|Policy", "-benchmem", "./workslicer"},
+		intro: `
+A chunk is one resumption of a task; ` + "`body`" + ` tasks run as coroutines
+(` + "`iter.Pull`" + `), ` + "`step`" + ` tasks are plain calls. The target is 150 ns per chunk,
+anchored on a bare ` + "`iter.Pull`" + ` round trip (about 65 ns on a quiet machine), so
+` + "`BenchmarkChunk`" + ` alternates each 1 ms frame of chunks with as many bare pulls
+and reports the ratio of the two, measured side by side.
+
+` + "`BenchmarkPolicy`" + ` simulates, on a clock advanced by each chunk's cost and by
+the rest of a 60 Hz frame, ten tasks of 400 chunks against a 4 ms budget:
+80% of chunks cost about 0.3 ms and 20% about 3 ms (each ±33%). Naive runs
+the oldest task's chunks until the budget is spent; admit runs the next
+chunk only if its predicted cost fits; workslicer is the Scheduler, which
+also packs other tasks' chunks into what the oldest leaves. In "kinds" the
+cheap and expensive chunks belong to different task kinds; in "mixed" every
+task mixes both at random, so no prediction can tell a chunk's cost. The
+target: at most half of naive's frames over budget, in at most 1.5× its
+frames. dev is ` + "`Options.Deviations`" + `, the prediction margin (default 1.5).`,
+		render: func(w io.Writer, out []byte) error {
+			r := parseBench(out)
+			var chunks []string
+			for _, style := range []string{"body", "step"} {
+				for _, n := range []string{"1", "10"} {
+					chunks = append(chunks, "BenchmarkChunk/"+style+"/tasks="+n)
+				}
+			}
+			r.table(w, chunks, col{"ns/chunk", 1, "ns/chunk"}, col{"ns/pull", 1, "ns/pull (same run)"}, col{"chunk/pull", 1, "chunk ÷ pull"})
+			r.table(w, []string{"BenchmarkPull", "BenchmarkIdleFrame"}, nsOp, allocsOp)
+			var policies []string
+			for _, sc := range []string{"kinds", "mixed"} {
+				policies = append(policies, "BenchmarkPolicy/"+sc+"/naive")
+				for _, dev := range []string{"1.5", "2"} {
+					policies = append(policies, "BenchmarkPolicy/"+sc+"/admit/dev="+dev, "BenchmarkPolicy/"+sc+"/workslicer/dev="+dev)
+				}
+			}
+			r.table(w, policies, col{"frames", 1, "frames"}, col{"over-%", 1, "% of frames over budget"})
+
+			ratio := r.med("BenchmarkChunk/body/tasks=1", "chunk/pull")
+			fmt.Fprint(w, check("≤ 150 ns per chunk, coroutine switch included", ratio*65 <= 150,
+				fmt.Sprintf("%s ns here, %s× the bare pull of the same run: about %s ns at a quiet machine's 65 ns pull.",
+					num(r.med("BenchmarkChunk/body/tasks=1", "ns/chunk")), num(ratio), num(ratio*65))))
+			for _, sc := range []string{"kinds", "mixed"} {
+				naive, ws := "BenchmarkPolicy/"+sc+"/naive", "BenchmarkPolicy/"+sc+"/workslicer/dev=1.5"
+				frames := r.med(ws, "frames") / r.med(naive, "frames")
+				over, naiveOver := r.med(ws, "over-%"), r.med(naive, "over-%")
+				fmt.Fprint(w, check(fmt.Sprintf("%q: ≤ ½ naive's overruns in ≤ 1.5× its frames", sc), over <= naiveOver/2 && frames <= 1.5,
+					fmt.Sprintf("%s%% of frames over budget against naive's %s%%, in %s× its frames.", num(over), num(naiveOver), num(frames))))
+			}
+			fmt.Fprintln(w)
+			return nil
+		},
+	},
+	{
+		title: "demo",
+		cmd:   []string{"go", "run", "./demo", "-script", "-json"},
+		intro: `
+The demo's script runs every scenario, stalling then fixed, in a real
+Ebitengine window (under Xvfb with Mesa's software renderer when there is
+no display). A frame gap is the time between the starts of consecutive
+ticks, which is what a player sees; busy times are the longest Update and
+Draw. The targets are for the fixed thrashing load: p99 gap ≤ 20 ms, max
+gap ≤ 50 ms, and a total load time at most 1.25× the stalling load's.`,
+		render: func(w io.Writer, out []byte) error {
+			var runs []demoRun
+			if i := bytes.IndexByte(out, '['); i < 0 || json.Unmarshal(out[i:], &runs) != nil {
+				return fmt.Errorf("no JSON runs in the demo's output:\n%s", out)
+			}
+			fmt.Fprintln(w, "| scenario | variant | max gap | p99 gap | max Update | max Draw | load time | reports | titles |\n|---|---|---|---|---|---|---|---|---|")
+			load := map[string]demoRun{}
+			for _, r := range runs {
+				fmt.Fprintf(w, "| %s | %s | %s ms | %s ms | %s ms | %s ms | %s ms | %d | %s |\n", r.Scenario, r.Variant,
+					num(r.MaxGapMS), num(r.P99GapMS), num(r.MaxUpdMS), num(r.MaxDrawMS), num(r.LoadMS), r.Reports, strings.Join(r.Titles, "; "))
+				if r.Scenario == "load" {
+					load[r.Variant] = r
+				}
+			}
+			fmt.Fprintln(w)
+			fixed, stalling := load["fixed"], load["stalling"]
+			if stalling.LoadMS == 0 {
+				return fmt.Errorf("no load runs in the demo's output")
+			}
+			fmt.Fprint(w, check("fixed load: p99 gap ≤ 20 ms and max ≤ 50 ms", fixed.P99GapMS <= 20 && fixed.MaxGapMS <= 50,
+				fmt.Sprintf("p99 %s ms, max %s ms, while the stalling load froze for %s ms.", num(fixed.P99GapMS), num(fixed.MaxGapMS), num(stalling.MaxGapMS))))
+			fmt.Fprint(w, check("fixed load time ≤ 1.25× the stalling one", fixed.LoadMS <= 1.25*stalling.LoadMS,
+				fmt.Sprintf("%s ms against %s ms (%s×).", num(fixed.LoadMS), num(stalling.LoadMS), num(fixed.LoadMS/stalling.LoadMS))))
+			fmt.Fprintln(w)
+			return nil
+		},
+	},
+}
+
+// demoRun is one row of the demo script's JSON output.
+type demoRun struct {
+	Scenario  string   `json:"scenario"`
+	Variant   string   `json:"variant"`
+	MaxGapMS  float64  `json:"max_gap_ms"`
+	P99GapMS  float64  `json:"p99_gap_ms"`
+	MaxUpdMS  float64  `json:"max_update_ms"`
+	MaxDrawMS float64  `json:"max_draw_ms"`
+	LoadMS    float64  `json:"load_ms"`
+	Reports   int      `json:"reports"`
+	Titles    []string `json:"titles"`
+}
