@@ -23,7 +23,12 @@ func (g *game) Update() error {
 	// Draw and Layout cheaper.
 	w.tick = uint64(ebiten.Tick())
 	w.enter(watchdog.PhaseUpdate)
-	defer w.recoverPanic(watchdog.PhaseUpdate)
+	ok := false
+	defer func() {
+		if !ok {
+			w.panicked(watchdog.PhaseUpdate, recover())
+		}
+	}()
 	err := g.g.Update()
 	if w.sched != nil {
 		w.sched.Run()
@@ -31,6 +36,7 @@ func (g *game) Update() error {
 	if w.ov != nil {
 		w.ov.afterUpdate()
 	}
+	ok = true
 	w.exit(watchdog.PhaseUpdate)
 	return err
 }
@@ -38,7 +44,12 @@ func (g *game) Update() error {
 func (g *game) Draw(screen *ebiten.Image) {
 	w := g.w
 	w.enter(watchdog.PhaseDraw)
-	defer w.recoverPanic(watchdog.PhaseDraw)
+	ok := false
+	defer func() {
+		if !ok {
+			w.panicked(watchdog.PhaseDraw, recover())
+		}
+	}()
 	g.g.Draw(screen)
 	if w.sched != nil {
 		w.sched.EndFrame()
@@ -46,14 +57,21 @@ func (g *game) Draw(screen *ebiten.Image) {
 	if w.ov != nil {
 		w.ov.draw(screen)
 	}
+	ok = true
 	w.exit(watchdog.PhaseDraw)
 }
 
 func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
 	w := g.w
 	w.enter(watchdog.PhaseLayout)
-	defer w.recoverPanic(watchdog.PhaseLayout)
+	ok := false
+	defer func() {
+		if !ok {
+			w.panicked(watchdog.PhaseLayout, recover())
+		}
+	}()
 	sw, sh := g.g.Layout(outsideWidth, outsideHeight)
+	ok = true
 	w.exit(watchdog.PhaseLayout)
 	return sw, sh
 }
@@ -66,8 +84,14 @@ type gameF struct {
 func (g *gameF) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) {
 	w := g.w
 	w.enter(watchdog.PhaseLayout)
-	defer w.recoverPanic(watchdog.PhaseLayout)
+	ok := false
+	defer func() {
+		if !ok {
+			w.panicked(watchdog.PhaseLayout, recover())
+		}
+	}()
 	sw, sh := g.f.LayoutF(outsideWidth, outsideHeight)
+	ok = true
 	w.exit(watchdog.PhaseLayout)
 	return sw, sh
 }
@@ -93,8 +117,14 @@ func (g *gameFFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebite
 // drawFinal forwards DrawFinalScreen as part of the Draw phase.
 func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
 	w.enter(watchdog.PhaseDraw)
-	defer w.recoverPanic(watchdog.PhaseDraw)
+	ok := false
+	defer func() {
+		if !ok {
+			w.panicked(watchdog.PhaseDraw, recover())
+		}
+	}()
 	d.DrawFinalScreen(screen, offscreen, geoM)
+	ok = true
 	w.exit(watchdog.PhaseDraw)
 }
 

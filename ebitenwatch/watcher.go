@@ -149,7 +149,7 @@ func (w *Watcher) Close() error {
 }
 
 // enter and exit run on the game goroutine around every phase: keep them
-// cheap. A phase that panics never reaches exit; recoverPanic ends it.
+// cheap. A phase that panics never reaches exit; panicked ends it.
 func (w *Watcher) enter(p watchdog.Phase) {
 	w.wd.Enter(p, w.tick)
 	if w.ov != nil {
@@ -164,14 +164,22 @@ func (w *Watcher) exit(p watchdog.Phase) {
 	w.wd.Exit()
 }
 
-// recoverPanic must be deferred directly by a phase, so that its recover
-// sees a panic in the phase. It reports the panic and raises it again.
-func (w *Watcher) recoverPanic(p watchdog.Phase) {
-	if r := recover(); r != nil {
-		w.wd.Exit()
-		w.rep.ReportPanic(r, p, debug.Stack())
-		panic(r)
-	}
+// panicked reports a panic that a phase's deferred function recovered, and
+// raises it again. A phase defers
+//
+//	ok := false
+//	defer func() {
+//		if !ok {
+//			w.panicked(phase, recover())
+//		}
+//	}()
+//
+// and sets ok just before its exit, so that the common path does not pay
+// for recover.
+func (w *Watcher) panicked(p watchdog.Phase, r any) {
+	w.wd.Exit()
+	w.rep.ReportPanic(r, p, debug.Stack())
+	panic(r)
 }
 
 // paused tells the watchdog when no frames run on purpose. Ebitengine

@@ -15,7 +15,8 @@ var sections = []section{
 		intro: `
 Enter+Exit is what every phase of every frame pays; the target is 30 ns and
 no allocation, and it must not read the clock (one clock read is
-` + "`TimeSince`" + `, in the same run). A sample is ` + "`runtime.Stack`" + ` of all goroutines
+` + "`TimeSince`" + `, in the same run). Anchors: sentry-unity's heartbeat is one
+atomic write per beat, Unreal's takes a lock per beat. A sample is ` + "`runtime.Stack`" + ` of all goroutines
 plus parsing; only the ` + "`runtime.Stack`" + ` part stops the world (stw-ns/op, read
 from the runtime's own ` + "`/sched/pauses/total/other:seconds`" + `). The watchdog puts
 off each next sample by ten times the last one's cost, so that sampling
@@ -79,7 +80,9 @@ also packs other tasks' chunks into what the oldest leaves. In "kinds" the
 cheap and expensive chunks belong to different task kinds; in "mixed" every
 task mixes both at random, so no prediction can tell a chunk's cost. The
 target: at most half of naive's frames over budget, in at most 1.5× its
-frames. dev is ` + "`Options.Deviations`" + `, the prediction margin (default 1.5).`,
+frames. dev is ` + "`Options.Deviations`" + `, the prediction margin (default 1.5).
+Naive is the policy of Unreal's async loading (a soft limit checked between
+steps), the 4 ms budget Unity's default.`,
 		render: func(w io.Writer, out []byte) error {
 			r := parseBench(out)
 			var chunks []string
