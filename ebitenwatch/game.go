@@ -22,7 +22,10 @@ func (g *game) Update() error {
 	// The tick only changes with Update; reading it once per Update keeps
 	// Draw and Layout cheaper.
 	w.tick = uint64(ebiten.Tick())
-	w.enter(watchdog.PhaseUpdate)
+	w.wd.Enter(watchdog.PhaseUpdate, w.tick)
+	if w.ov != nil {
+		w.ov.begin()
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -43,7 +46,10 @@ func (g *game) Update() error {
 
 func (g *game) Draw(screen *ebiten.Image) {
 	w := g.w
-	w.enter(watchdog.PhaseDraw)
+	w.wd.Enter(watchdog.PhaseDraw, w.tick)
+	if w.ov != nil {
+		w.ov.begin()
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -63,7 +69,10 @@ func (g *game) Draw(screen *ebiten.Image) {
 
 func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
 	w := g.w
-	w.enter(watchdog.PhaseLayout)
+	w.wd.Enter(watchdog.PhaseLayout, w.tick)
+	if w.ov != nil {
+		w.ov.begin()
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -83,7 +92,10 @@ type gameF struct {
 
 func (g *gameF) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) {
 	w := g.w
-	w.enter(watchdog.PhaseLayout)
+	w.wd.Enter(watchdog.PhaseLayout, w.tick)
+	if w.ov != nil {
+		w.ov.begin()
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -116,7 +128,10 @@ func (g *gameFFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebite
 
 // drawFinal forwards DrawFinalScreen as part of the Draw phase.
 func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
-	w.enter(watchdog.PhaseDraw)
+	w.wd.Enter(watchdog.PhaseDraw, w.tick)
+	if w.ov != nil {
+		w.ov.begin()
+	}
 	ok := false
 	defer func() {
 		if !ok {
