@@ -10,22 +10,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/framewatch/framewatch/internal/demorun"
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
 // Run is one scripted scenario run, as printed by -script.
-type Run struct {
-	Scenario  string   `json:"scenario"`
-	Variant   string   `json:"variant"`
-	MaxGapMS  float64  `json:"max_gap_ms"`
-	P99GapMS  float64  `json:"p99_gap_ms"`
-	MaxUpdMS  float64  `json:"max_update_ms"`
-	MaxDrawMS float64  `json:"max_draw_ms"`
-	LoadMS    float64  `json:"load_ms"`
-	Reports   int      `json:"reports"`
-	Titles    []string `json:"titles"`
-	Error     string   `json:"error,omitempty"`
-}
+type Run = demorun.Run
 
 // Ticks around each run: before it, to settle, and after it, so the
 // watchdog has ended and reported a stall before the next run.

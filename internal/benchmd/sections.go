@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/framewatch/framewatch/internal/demorun"
 )
 
 var sections = []section{
@@ -128,12 +130,12 @@ ticks, which is what a player sees; busy times are the longest Update and
 Draw. The targets are for the fixed thrashing load: p99 gap ≤ 20 ms, max
 gap ≤ 50 ms, and a total load time at most 1.25× the stalling load's.`,
 		render: func(w io.Writer, out []byte) error {
-			var runs []demoRun
+			var runs []demorun.Run
 			if i := bytes.IndexByte(out, '['); i < 0 || json.Unmarshal(out[i:], &runs) != nil {
 				return fmt.Errorf("no JSON runs in the demo's output:\n%s", out)
 			}
 			fmt.Fprintln(w, "| scenario | variant | max gap | p99 gap | max Update | max Draw | load time | reports | titles |\n|---|---|---|---|---|---|---|---|---|")
-			load := map[string]demoRun{}
+			load := map[string]demorun.Run{}
 			for _, r := range runs {
 				fmt.Fprintf(w, "| %s | %s | %s ms | %s ms | %s ms | %s ms | %s ms | %d | %s |\n", r.Scenario, r.Variant,
 					num(r.MaxGapMS), num(r.P99GapMS), num(r.MaxUpdMS), num(r.MaxDrawMS), num(r.LoadMS), r.Reports, strings.Join(r.Titles, "; "))
@@ -154,17 +156,4 @@ gap ≤ 50 ms, and a total load time at most 1.25× the stalling load's.`,
 			return nil
 		},
 	},
-}
-
-// demoRun is one row of the demo script's JSON output.
-type demoRun struct {
-	Scenario  string   `json:"scenario"`
-	Variant   string   `json:"variant"`
-	MaxGapMS  float64  `json:"max_gap_ms"`
-	P99GapMS  float64  `json:"p99_gap_ms"`
-	MaxUpdMS  float64  `json:"max_update_ms"`
-	MaxDrawMS float64  `json:"max_draw_ms"`
-	LoadMS    float64  `json:"load_ms"`
-	Reports   int      `json:"reports"`
-	Titles    []string `json:"titles"`
 }
