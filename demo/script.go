@@ -33,6 +33,7 @@ type script struct {
 	stallsAt   uint64
 	runs       []Run
 	titles     []string // report titles seen during the current run
+	spooled    int      // reports spooled when noteTitle last looked
 	screenshot string
 	shot       bool
 }
@@ -102,23 +103,18 @@ func (sc *script) record(g *game) {
 	sc.runs = append(sc.runs, r)
 }
 
-// noteTitle keeps each new report title. A stall's report is titled once
-// when it starts and again when it ends, with its final duration: the
-// later title replaces the earlier one of the same place.
+// noteTitle keeps the title of each report spooled during the run. The
+// reporter counts reports and remembers the last title; the script polls
+// it every tick, and reports come seconds apart.
 func (sc *script) noteTitle(g *game) {
-	if sc.phase == 0 {
+	st := g.w.Stats().Reports
+	if st.Spooled == sc.spooled {
 		return
 	}
-	t := g.w.Stats().Reports.LastTitle
-	if t == "" || (len(sc.titles) > 0 && sc.titles[len(sc.titles)-1] == t) {
-		return
+	sc.spooled = st.Spooled
+	if sc.phase != 0 {
+		sc.titles = append(sc.titles, st.LastTitle)
 	}
-	place, _, _ := strings.Cut(t, " blocked")
-	if n := len(sc.titles); n > 0 && strings.HasPrefix(sc.titles[n-1], place+" blocked") {
-		sc.titles[n-1] = t
-		return
-	}
-	sc.titles = append(sc.titles, t)
 }
 
 func variantName(fixed bool) string {
