@@ -133,7 +133,7 @@ func loadAllAssets(t thrash) (map[string]*ebiten.Image, error) {
 }
 
 func startLoad(g *game, fixed bool) {
-	g.images = nil
+	g.setImages(nil)
 	t := noThrash
 	if g.thrash {
 		t = defaultThrash
@@ -186,7 +186,7 @@ func startLoad(g *game, fixed bool) {
 				images[h.Name()] = img
 				h.Release()
 			}
-			g.images = images
+			g.setImages(images)
 			return true, nil
 		},
 	}
