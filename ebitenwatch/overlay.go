@@ -213,15 +213,15 @@ func appendDuration(b []byte, d time.Duration) []byte {
 	return append(b, "ms"...)
 }
 
-// appendClipped appends s, or "none" if it is empty, keeping its last n
-// bytes at most: the end of a title names the culprit. The debug font is
-// ASCII, so the cut is marked with "...".
+// appendClipped appends s, or "none" if it is empty, keeping its first n
+// bytes at most: a title starts with its type and culprit. The debug font
+// is ASCII, so the cut is marked with "...".
 func appendClipped(b []byte, s string, n int) []byte {
 	switch {
 	case s == "":
 		return append(b, "none"...)
 	case len(s) > n:
-		return append(append(b, "..."...), s[len(s)-n+3:]...)
+		return append(append(b, s[:n-3]...), "..."...)
 	}
 	return append(b, s...)
 }

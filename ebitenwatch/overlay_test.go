@@ -82,7 +82,7 @@ func TestAppendClipped(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"", "none"},
 		{"short", "short"},
-		{"App Hang in main.(*game).Update", "...in.(*game).Update"},
+		{"App Hanging: main.load: Update blocked", "App Hanging: main..."},
 	} {
 		if got := string(appendClipped(nil, c.in, 20)); got != c.want {
 			t.Errorf("appendClipped(%q, 20) = %q, want %q", c.in, got, c.want)
