@@ -9,7 +9,9 @@
 // workslicer tasks, and caps the bytes written per frame. The cap is
 // separate from the scheduler's time budget because WritePixels only
 // queues the copy; the GPU work happens later in the frame, outside the
-// time the scheduler measures.
+// time the scheduler measures. Load gives each image a texture of its own
+// unless Options.Atlas is set, so that loading never makes Ebitengine grow
+// and copy a shared atlas within one frame.
 //
 // Decode in the background and upload within the cap:
 //

@@ -103,11 +103,17 @@ func frames(t *testing.T, s *workslicer.Scheduler, rows func() []int, done func(
 }
 
 // The pixels read back equal the source, and no frame writes more than
-// BytesPerFrame.
+// BytesPerFrame, on a texture of its own and on the shared atlas.
 func TestLoadWritesEveryPixelWithinTheCap(t *testing.T) {
+	for _, atlas := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Atlas=%v", atlas), func(t *testing.T) { testLoadWithinTheCap(t, atlas) })
+	}
+}
+
+func testLoadWithinTheCap(t *testing.T, atlas bool) {
 	s := newScheduler(t)
 	const w, h, limit = 300, 170, 64 << 10
-	u := newUploader(t, s, ebitenimage.Options{BytesPerFrame: limit, BandBytes: 16 << 10})
+	u := newUploader(t, s, ebitenimage.Options{BytesPerFrame: limit, BandBytes: 16 << 10, Atlas: atlas})
 	src := pattern(w, h)
 	handle, err := u.Load(context.Background(), "pattern", func(context.Context) (image.Image, error) { return src, nil })
 	if err != nil {
