@@ -156,6 +156,7 @@ func startLoad(g *game, fixed bool) {
 	for _, a := range assets.Info() {
 		name := a.Name
 		h, err := up.Load(context.Background(), name, func(ctx context.Context) (image.Image, error) {
+			lowerPriority()
 			data, err := readAsset(t, name)
 			if err != nil {
 				return nil, err
@@ -369,7 +370,10 @@ func findPaths(gr *grid, units, chunk int, yield func(float64) bool) int {
 	return visited
 }
 
-const pathUnits = 12
+// pathUnits sizes the stalling pathfinding: about 1 s on an idle core
+// here, so it is a frozen frame (700 ms) on a quiet machine too. With 12
+// units it took 740 to 1100 ms depending on what else ran.
+const pathUnits = 16
 
 func startCPU(g *game, fixed bool) {
 	if !fixed {

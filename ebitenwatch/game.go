@@ -126,12 +126,10 @@ func (g *gameFFinal) DrawFinalScreen(screen ebiten.FinalScreen, offscreen *ebite
 	drawFinal(g.w, g.d, screen, offscreen, geoM)
 }
 
-// drawFinal forwards DrawFinalScreen as part of the Draw phase.
+// drawFinal forwards DrawFinalScreen as part of the Draw phase. It leaves
+// the overlay alone, which draws one column per frame, for Draw.
 func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen, offscreen *ebiten.Image, geoM ebiten.GeoM) {
 	w.wd.Enter(watchdog.PhaseDraw, w.tick)
-	if w.ov != nil {
-		w.ov.begin()
-	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -140,7 +138,7 @@ func drawFinal(w *Watcher, d ebiten.FinalScreenDrawer, screen ebiten.FinalScreen
 	}()
 	d.DrawFinalScreen(screen, offscreen, geoM)
 	ok = true
-	w.exit(watchdog.PhaseDraw)
+	w.wd.Exit()
 }
 
 // wrap returns g wrapped in the type that matches its optional interfaces.
