@@ -70,9 +70,6 @@ func (g *game) Draw(screen *ebiten.Image) {
 func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
 	w := g.w
 	w.wd.Enter(watchdog.PhaseLayout, w.tick)
-	if w.ov != nil {
-		w.ov.begin()
-	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -81,7 +78,7 @@ func (g *game) Layout(outsideWidth, outsideHeight int) (int, int) {
 	}()
 	sw, sh := g.g.Layout(outsideWidth, outsideHeight)
 	ok = true
-	w.exit(watchdog.PhaseLayout)
+	w.wd.Exit() // the overlay graphs Update and Draw only
 	return sw, sh
 }
 
@@ -93,9 +90,6 @@ type gameF struct {
 func (g *gameF) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) {
 	w := g.w
 	w.wd.Enter(watchdog.PhaseLayout, w.tick)
-	if w.ov != nil {
-		w.ov.begin()
-	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -104,7 +98,7 @@ func (g *gameF) LayoutF(outsideWidth, outsideHeight float64) (float64, float64) 
 	}()
 	sw, sh := g.f.LayoutF(outsideWidth, outsideHeight)
 	ok = true
-	w.exit(watchdog.PhaseLayout)
+	w.wd.Exit() // the overlay graphs Update and Draw only
 	return sw, sh
 }
 
