@@ -8,7 +8,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/ebitenutil"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
@@ -81,24 +80,23 @@ func newOverlay(w *Watcher) *overlay {
 
 func (o *overlay) begin() { o.phaseStart = time.Now() }
 
-// afterUpdate shows or hides the overlay on its key.
-func (o *overlay) afterUpdate() {
+// endUpdate shows or hides the overlay on its key and adds the Update's
+// time to its frame's.
+func (o *overlay) endUpdate() {
 	if inpututil.IsKeyJustPressed(o.w.opts.OverlayKey) {
 		o.visible = !o.visible
 	}
+	o.update += time.Since(o.phaseStart)
 }
 
-func (o *overlay) end(p watchdog.Phase) {
-	d := time.Since(o.phaseStart)
-	switch p {
-	case watchdog.PhaseUpdate:
-		o.update += d
-	case watchdog.PhaseDraw:
-		o.updates[o.next] = o.update
-		o.draws[o.next] = d
-		o.next = (o.next + 1) % overlayFrames
-		o.update = 0
-	}
+// endDraw draws the overlay, then records the frame: its Updates' time
+// and its Draw's, the overlay's own drawing included.
+func (o *overlay) endDraw(screen *ebiten.Image) {
+	o.draw(screen)
+	o.updates[o.next] = o.update
+	o.draws[o.next] = time.Since(o.phaseStart)
+	o.next = (o.next + 1) % overlayFrames
+	o.update = 0
 }
 
 // graphY maps a duration onto the graph's log scale, 0 at the top.

@@ -24,8 +24,10 @@ const (
 // read from the runtime's memory profile at a sampling rate of 1, so that
 // other goroutines' allocations are told apart by their stacks.
 type overlayAllocs struct {
-	// Own are allocations made by package ebitenwatch's code itself.
-	Own int64
+	// Own are allocations made by package ebitenwatch's code itself, and
+	// OwnStacks the stacks that made them.
+	Own       int64
+	OwnStacks map[string]int64
 	// Ebiten are allocations Ebitengine makes inside the overlay's draw
 	// calls, such as its command queue growing.
 	Ebiten int64
@@ -48,16 +50,30 @@ func countAllocs() overlayAllocs {
 			break
 		}
 	}
-	var a overlayAllocs
+	a := overlayAllocs{OwnStacks: make(map[string]int64)}
 	for _, r := range recs {
 		switch whose(r.Stack()) {
 		case "own":
 			a.Own += r.AllocObjects
+			a.OwnStacks[stackText(r.Stack())] += r.AllocObjects
 		case "ebiten":
 			a.Ebiten += r.AllocObjects
 		}
 	}
 	return a
+}
+
+// stackText is a stack as one line per frame, innermost first.
+func stackText(stack []uintptr) string {
+	var b strings.Builder
+	frames := runtime.CallersFrames(stack)
+	for {
+		f, more := frames.Next()
+		fmt.Fprintf(&b, "\n\t%s:%d", f.Function, f.Line)
+		if !more {
+			return b.String()
+		}
+	}
 }
 
 // whose tells who made an allocation with the given stack: "own" if the
@@ -103,7 +119,12 @@ func (g *overlayAllocGame) Update() error {
 		g.before = countAllocs()
 	case overlayWarmUp + overlayFrames:
 		after := countAllocs()
-		g.during = overlayAllocs{Own: after.Own - g.before.Own, Ebiten: after.Ebiten - g.before.Ebiten}
+		g.during = overlayAllocs{Own: after.Own - g.before.Own, Ebiten: after.Ebiten - g.before.Ebiten, OwnStacks: after.OwnStacks}
+		for stack, n := range g.before.OwnStacks {
+			if g.during.OwnStacks[stack] -= n; g.during.OwnStacks[stack] == 0 {
+				delete(g.during.OwnStacks, stack)
+			}
+		}
 		return ebiten.Termination
 	}
 	return nil
@@ -149,5 +170,8 @@ func TestOverlayDoesNotAllocate(t *testing.T) {
 	t.Logf("over %d frames: %d allocations by ebitenwatch, %d by Ebitengine inside the overlay's draw calls", overlayFrames, a.Own, a.Ebiten)
 	if a.Own != 0 {
 		t.Errorf("ebitenwatch allocated %d times in %d frames with the overlay shown, want 0", a.Own, overlayFrames)
+		for stack, n := range a.OwnStacks {
+			t.Logf("%d allocations at:%s", n, stack)
+		}
 	}
 }

@@ -148,17 +148,6 @@ func (w *Watcher) Close() error {
 	return w.closeErr
 }
 
-// exit runs on the game goroutine at the end of every phase, which each
-// method in game.go begins with w.wd.Enter and the overlay's begin, written
-// out rather than in a helper because the call would cost about 2 ns a
-// phase. A phase that panics never reaches exit; panicked ends it.
-func (w *Watcher) exit(p watchdog.Phase) {
-	if w.ov != nil {
-		w.ov.end(p)
-	}
-	w.wd.Exit()
-}
-
 // panicked reports a panic that a phase's deferred function recovered, and
 // raises it again. A phase defers
 //

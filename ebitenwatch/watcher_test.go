@@ -41,7 +41,7 @@ type blockingGame struct {
 func (g *blockingGame) Update() error {
 	g.ticks++
 	switch {
-	case g.ticks == 20 && g.phase == "update":
+	case g.ticks == 20 && g.phase == "update", g.ticks == 1 && g.phase == "first-update":
 		blockInUpdate()
 	case g.ticks == 20 && g.phase == "draw":
 		g.drew = false
@@ -153,6 +153,14 @@ func titles(out string) []string {
 func TestBlockInUpdateIsReported(t *testing.T) {
 	t.Parallel()
 	testBlocked(t, "block-update", "Update", "blockInUpdate")
+}
+
+// Loading everything in the first Update is common. The watchdog learns
+// the loop's goroutine from the Layout before it, so that stall is
+// sampled too.
+func TestBlockInFirstUpdateIsReported(t *testing.T) {
+	t.Parallel()
+	testBlocked(t, "block-first-update", "Update", "blockInUpdate")
 }
 
 func TestBlockInDrawIsReported(t *testing.T) {

@@ -28,14 +28,21 @@ var fast = watchdog.Options{
 // stall.
 func runGame(t *testing.T, block, release func()) *watchdog.Stall {
 	t.Helper()
-	w, r := newWatchdog(t, fast)
-	go func() {
+	return runLoop(t, func(w *watchdog.Watchdog) {
 		for tick := uint64(1); tick <= 5; tick++ {
 			update(w, tick, func() { time.Sleep(10 * time.Millisecond) })
 		}
 		update(w, 6, block)
 		update(w, 7, func() {})
-	}()
+	}, release)
+}
+
+// runLoop starts loop on a goroutine of its own and returns the stall it
+// causes, calling release once the stall has been sampled for a while.
+func runLoop(t *testing.T, loop func(*watchdog.Watchdog), release func()) *watchdog.Stall {
+	t.Helper()
+	w, r := newWatchdog(t, fast)
+	go loop(w)
 	deadline := time.Now().Add(10 * time.Second)
 	for n, _ := r.counts(); n == 0; n, _ = r.counts() {
 		if time.Now().After(deadline) {
@@ -198,6 +205,46 @@ func TestCaptureAmongManyGoroutines(t *testing.T) {
 		t.Errorf("dump has %d goroutines, want all 10,000+", len(s.Goroutines))
 	}
 }
+
+// An engine may move its loop to another goroutine and call the watchdog
+// from other functions. The callers Exit records every 16,384 phases
+// follow it, so the stuck goroutine is still found.
+func TestCaptureAfterTheLoopMoves(t *testing.T) {
+	release := make(chan struct{})
+	s := runLoop(t, func(w *watchdog.Watchdog) {
+		done := make(chan struct{})
+		go firstLoop(w, done)
+		<-done
+		go secondLoop(w, release)
+	}, func() { close(release) })
+	if s.Goroutine == 0 || len(s.Stacks) == 0 {
+		t.Fatalf("goroutine %d, %d stacks: the stuck goroutine was not found", s.Goroutine, len(s.Stacks))
+	}
+	if !strings.HasSuffix(s.Culprit.Function, ".waitInSecondLoop") {
+		t.Errorf("culprit = %q, want watchdog_test.waitInSecondLoop", s.Culprit.Function)
+	}
+}
+
+func firstLoop(w *watchdog.Watchdog, done chan<- struct{}) {
+	for tick := uint64(1); tick <= 10; tick++ {
+		w.Enter(watchdog.PhaseUpdate, tick)
+		w.Exit()
+	}
+	close(done)
+}
+
+func secondLoop(w *watchdog.Watchdog, release <-chan struct{}) {
+	tick := uint64(11)
+	for ; tick <= 20000; tick++ {
+		w.Enter(watchdog.PhaseUpdate, tick)
+		w.Exit()
+	}
+	w.Enter(watchdog.PhaseUpdate, tick)
+	waitInSecondLoop(release)
+	w.Exit()
+}
+
+func waitInSecondLoop(release <-chan struct{}) { <-release }
 
 func dumpHas(s *watchdog.Stall, function string) bool {
 	for _, g := range s.Goroutines {

@@ -24,7 +24,9 @@ type checker struct {
 
 	stall      *activeStall
 	nextID     uint64
-	lastStuck  int // goroutine ID found by the last identification
+	lastStuck  int        // goroutine ID found by the last identification
+	chainPCs   *[]uintptr // the callers chain was resolved from
+	chain      []string   // function names of the callers Exit recorded
 	sampleDump []byte
 }
 

@@ -3,6 +3,8 @@
 //
 // The game goroutine calls Enter and Exit around each phase of a frame.
 // They cost one atomic store each, read no clock and never block. The
+// first Exit, and one in 16,384 after it, also records its callers, which
+// is how the watchdog tells the game goroutine from the others. The
 // watchdog's own goroutine looks at the beat every CheckInterval; when one
 // phase has lasted past Options.Frozen it finds the stuck goroutine in an
 // all-goroutine dump, classifies what it waits on (cpu, lock, channel, io,

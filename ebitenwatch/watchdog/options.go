@@ -40,7 +40,9 @@ type Options struct {
 
 	// ReportFirstFrame reports stalls before the first frame has completed.
 	// By default start-up is not a stall: games load before their first
-	// frame, and a loading screen is not a freeze.
+	// frame, and a loading screen is not a freeze. A stall in the very
+	// first phase carries no samples, because the watchdog learns which
+	// goroutine runs the loop at the first Exit.
 	ReportFirstFrame bool
 	// ReportUnderDebugger reports stalls while a debugger is attached. By
 	// default a traced process (Linux: TracerPid in /proc/self/status)

@@ -30,7 +30,7 @@ func (s *activeStall) sample(c *checker, now time.Time, first bool) {
 		s.Goroutines = gs
 	}
 	s.Samples++
-	g := c.findStuck(gs, s.Phase)
+	g := c.findStuck(gs)
 	if g == nil {
 		if first {
 			c.opts.Logger.Warn("watchdog: could not find the stuck goroutine in the dump", "phase", s.Phase)
@@ -73,52 +73,41 @@ func (c *checker) dump() []byte {
 
 // findStuck picks the goroutine running the game loop from a dump.
 //
-// Enter recorded, per phase, the chain of functions that called it. The
-// function that called Enter may have returned since (an adapter's helper
-// does), but the frames below it are the loop itself and are still on the
-// stuck goroutine's stack: the goroutine holding the most recorded callers
-// wins, and ties go to the goroutine found last time. This needs no fixed
+// Exit records the chain of functions that called it. The function that
+// called Exit may have returned since (an adapter's helper does), but the
+// frames below it are the loop itself and are still on the stuck
+// goroutine's stack: the goroutine holding the most recorded callers wins,
+// and ties go to the goroutine found last time. This needs no fixed
 // goroutine ID, so it keeps working if the engine moves the loop to another
-// goroutine.
-func (c *checker) findStuck(gs []Goroutine, p Phase) *Goroutine {
-	chains := c.callerChains(p)
+// goroutine, and Exit refreshes the chain if the loop's callers change.
+func (c *checker) findStuck(gs []Goroutine) *Goroutine {
+	chain := c.callerChain()
 	var best *Goroutine
 	bestScore := 0
 	for i := range gs {
 		g := &gs[i]
-		score := 0
-		for _, chain := range chains {
-			score = max(score, chainScore(g.Frames, chain))
-		}
+		score := chainScore(g.Frames, chain)
 		if score > bestScore || (score == bestScore && score > 0 && g.ID == c.lastStuck) {
 			best, bestScore = g, score
 		}
 	}
-	if best == nil {
-		// The recorded callers may be stale: have the next Enter record
-		// them again.
-		for i := range c.w.callers {
-			c.w.callers[i].Store(nil)
-		}
-		return nil
+	if best != nil {
+		c.lastStuck = best.ID
 	}
-	c.lastStuck = best.ID
 	return best
 }
 
-// callerChains returns the recorded caller functions: for a phase, its own
-// chain; for PhaseIdle, every phase's.
-func (c *checker) callerChains(p Phase) [][]string {
-	var chains [][]string
-	for q := range c.w.callers {
-		if p != PhaseIdle && Phase(q) != p {
-			continue
-		}
-		if pcs := c.w.callers[q].Load(); pcs != nil {
-			chains = append(chains, functionNames(*pcs))
+// callerChain returns the function names of the callers Exit recorded last,
+// resolving them only when they changed.
+func (c *checker) callerChain() []string {
+	pcs := c.w.callers.Load()
+	if pcs != c.chainPCs {
+		c.chainPCs, c.chain = pcs, nil
+		if pcs != nil {
+			c.chain = functionNames(*pcs)
 		}
 	}
-	return chains
+	return c.chain
 }
 
 // chainScore counts the functions of chain found in frames.

@@ -2,6 +2,7 @@ package watchdog
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,14 +32,14 @@ type Watchdog struct {
 	// last is the beat Enter stored. Only the goroutine calling Enter and
 	// Exit touches it.
 	last uint64
-	// callers holds, per phase, the call chain above Enter, recorded on a
-	// phase's first Enter. It is how the watchdog finds the stuck goroutine
-	// in a dump without Enter paying for it every time.
-	callers [4]atomic.Pointer[[]uintptr]
-	// recorded says which callers are set, so that Enter checks a plain
-	// bool. Only the goroutine calling Enter touches it.
-	recorded [4]bool
-	paused   atomic.Int32
+	// callers is the call chain above Exit, recorded at the first Exit and
+	// refreshed every recordEvery phases. It is how the watchdog finds the
+	// game loop's goroutine in a dump without Enter paying for it.
+	callers atomic.Pointer[[]uintptr]
+	// scratch holds the latest recording, so that an unchanged chain is
+	// not copied again. Only the goroutine calling Exit touches it.
+	scratch []uintptr
+	paused  atomic.Int32
 
 	opts    Options
 	done    chan struct{}
@@ -70,32 +71,44 @@ func New(opts Options) (*Watchdog, error) {
 
 // Enter marks the start of phase p of the frame numbered tick. Call it on
 // the game goroutine, paired with Exit; phases do not nest. Enter is one
-// atomic store: no lock, allocation, clock read or system call, except on
-// the first Enter of each phase, which records the caller's stack.
+// atomic store, small enough to be inlined: no lock, allocation, clock read
+// or system call.
 func (w *Watchdog) Enter(p Phase, tick uint64) {
 	// Add one to the sequence number, dropping its carry into the tick.
 	w.last = tick<<tickShift | (w.last+1<<seqShift)&seqBits | uint64(p&phaseMask)
 	w.beat.Store(w.last)
-	if !w.recorded[p&phaseMask] {
+}
+
+// recordEvery is how many phases pass between two recordings of the
+// callers, about 90 s at 60 frames a second. Recording takes microseconds,
+// so this keeps its share of Exit's cost under a nanosecond.
+const recordEvery = 1 << 14
+
+// Exit marks the end of the phase begun by the last Enter. Call it on the
+// game goroutine. It is one atomic store, except at the first Exit and one
+// in 16,384 after it, which record the caller's stack (a few microseconds,
+// allocating only when the stack differs from the last).
+//
+// Until the first Exit the watchdog does not know which goroutine runs the
+// loop, so a stall in the very first phase is reported without samples.
+func (w *Watchdog) Exit() {
+	w.beat.Store(w.last &^ phaseMask)
+	if w.last&(recordEvery-1<<seqShift) == 1<<seqShift {
 		w.recordCallers()
 	}
 }
 
-// Exit marks the end of the phase begun by the last Enter. Call it on the
-// game goroutine. It is one atomic store.
-func (w *Watchdog) Exit() {
-	w.beat.Store(w.last &^ phaseMask)
-}
-
 //go:noinline
 func (w *Watchdog) recordCallers() {
-	p := beatPhase(w.last)
-	pcs := make([]uintptr, 32)
-	// Skip runtime.Callers, recordCallers and Enter.
-	n := runtime.Callers(3, pcs)
-	pcs = pcs[:n]
-	w.callers[p].Store(&pcs)
-	w.recorded[p] = true
+	if w.scratch == nil {
+		w.scratch = make([]uintptr, 32)
+	}
+	// Skip runtime.Callers, recordCallers and Exit.
+	pcs := w.scratch[:runtime.Callers(3, w.scratch)]
+	if old := w.callers.Load(); old == nil || !slices.Equal(*old, pcs) {
+		pcs = slices.Clone(pcs)
+		w.callers.Store(&pcs)
+	}
 }
 
 // Pause stops time from counting towards a stall until the matching Resume.
