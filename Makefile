@@ -25,8 +25,10 @@ fmt-check:
 vet: setup
 	$(XRUN) $(GO) vet ./...
 
+# The Spotlight end-to-end test skips without Spotlight; make test installs
+# it and requires the test to run.
 test: setup spotlight-deps fmt-check vet
-	$(XRUN) $(GO) test -race -count=1 ./...
+	FRAMEWATCH_REQUIRE_SPOTLIGHT=1 $(XRUN) $(GO) test -race -count=1 ./...
 
 demo: setup
 	$(XRUN) $(GO) run ./demo $(if $(XRUN),-script,) $(DEMOFLAGS)

@@ -53,23 +53,23 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Report.EbitenVersion == "" {
 		opts.Report.EbitenVersion = ebitenVersion()
 	}
-	rep, err := report.New(opts.Report)
-	if err != nil {
-		return nil, fmt.Errorf("ebitenwatch: Options.Report: %w", err)
-	}
 	w := &Watcher{
 		opts:     opts,
-		rep:      rep,
 		sched:    opts.Scheduler,
 		stopPoll: make(chan struct{}),
 		polled:   make(chan struct{}),
 	}
+	// The watchdog first: it checks its options before the reporter touches
+	// the spool. It sees no beat, so calls no sink, before Wrap.
 	wo := opts.Watchdog
 	wo.Sink = (*sink)(w)
 	wo.Paused = w.paused
 	if w.wd, err = watchdog.New(wo); err != nil {
-		rep.Close()
 		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
+	}
+	if w.rep, err = report.New(opts.Report); err != nil {
+		w.wd.Close()
+		return nil, fmt.Errorf("ebitenwatch: Options.Report: %w", err)
 	}
 	if opts.Overlay {
 		w.ov = newOverlay(w)
@@ -130,9 +130,11 @@ func (w *Watcher) Stats() Stats {
 	return Stats{Stats: w.wd.Stats(), Reports: w.rep.Stats()}
 }
 
-// Close stops watching, logs a session summary, and flushes reports for up
-// to 2 s. A stall still in progress is reported as a fatal hang then. Safe
-// to call more than once.
+// Close stops watching, logs a session summary, and closes the reporter: a
+// stall still in progress is reported as a fatal hang, and with a DSN,
+// reports are flushed for at most Report.FlushTimeout (2 s by default);
+// what is not delivered stays in the spool for the next run. Safe to call
+// more than once and from any goroutine.
 func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() {
 		close(w.stopPoll)
@@ -142,7 +144,6 @@ func (w *Watcher) Close() error {
 		w.opts.Logger.Info("framewatch: session summary",
 			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
 			"p50", st.P50, "p99", st.P99, "max", st.Max, "reports", st.Reports.Sent+st.Reports.Spooled)
-		w.rep.Flush(report.DefaultFlushTimeout)
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
 	})
 	return w.closeErr

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -287,9 +290,13 @@ func TestBadOptions(t *testing.T) {
 		{func(o *ebitenwatch.Options) { o.OverlayKey = -3 }, "Options.OverlayKey"},
 		{func(o *ebitenwatch.Options) { o.Report.MaxSpoolFiles = -1 }, "MaxSpoolFiles"},
 	} {
-		o := ebitenwatch.Options{Report: report.Options{SpoolDir: t.TempDir(), Console: io.Discard}}
+		spool := filepath.Join(t.TempDir(), "spool")
+		o := ebitenwatch.Options{Report: report.Options{SpoolDir: spool, Console: io.Discard}}
 		c.change(&o)
 		w, err := ebitenwatch.New(o)
+		if _, serr := os.Stat(spool); !errors.Is(serr, fs.ErrNotExist) {
+			t.Errorf("New with a bad %s created the spool (%v): bad options must have no side effects", c.field, serr)
+		}
 		if err == nil {
 			w.Close()
 			t.Errorf("New succeeded, want an error naming %s", c.field)
@@ -305,3 +312,52 @@ type nopSink struct{}
 
 func (nopSink) StallStarted(*watchdog.Stall) {}
 func (nopSink) StallEnded(*watchdog.Stall)   {}
+
+// Close waits for delivery no longer than Report.FlushTimeout, and what
+// was not delivered stays in the spool.
+func TestCloseWaitsAtMostFlushTimeout(t *testing.T) {
+	// A Sentry that accepts connections and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	spool := t.TempDir()
+	w, err := ebitenwatch.New(ebitenwatch.Options{
+		Report: report.Options{
+			DSN:          "http://public@" + ln.Addr().String() + "/1",
+			FlushTimeout: 200 * time.Millisecond,
+			SpoolDir:     spool,
+			Console:      io.Discard,
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := w.Wrap(&levelGame{})
+	for range 3 {
+		g.Layout(320, 240)
+		g.Update() // the third loads a level for a second
+	}
+	start := time.Now()
+	w.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v with a FlushTimeout of 200 ms", d)
+	}
+	if st := w.Stats().Reports; st.Spooled != 1 || st.Sent != 0 {
+		t.Errorf("reports %+v, want 1 spooled and none sent", st)
+	}
+	if files, _ := filepath.Glob(filepath.Join(spool, "*.report.json")); len(files) != 1 {
+		t.Errorf("spool holds %q, want the undelivered report", files)
+	}
+}

@@ -77,13 +77,8 @@ func (r *Reporter) deliver(e entry) fileState {
 		return fileSkipped // gone, or held by a live process
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
-	var rec *record
-	if err == nil {
-		rec, err = decodeRecord(data)
-	}
-	if err != nil {
-		r.setAside(e.name, corruptDir, "unreadable spool file moved aside", err)
+	rec := r.readClaimed(e.name, f)
+	if rec == nil {
 		return fileDone
 	}
 	if e.live {
@@ -194,19 +189,27 @@ func (r *Reporter) recoverOrphans() {
 		if err != nil || f == nil {
 			continue
 		}
-		data, err := io.ReadAll(f)
-		var rec *record
-		if err == nil {
-			rec, err = decodeRecord(data)
-		}
-		if err != nil {
-			r.setAside(e.name, corruptDir, "unreadable spool file moved aside", err)
-		} else if r.orphan(e, f, rec) != "" {
+		if rec := r.readClaimed(e.name, f); rec != nil && r.orphan(e, f, rec) != "" {
 			pending++
 		}
 		f.Close()
 	}
 	r.updateStats(func(s *Stats) { s.Pending = pending })
+}
+
+// readClaimed reads and decodes a claimed spool file. It moves an
+// unreadable one aside and returns nil.
+func (r *Reporter) readClaimed(name string, f *os.File) *record {
+	data, err := io.ReadAll(f)
+	var rec *record
+	if err == nil {
+		rec, err = decodeRecord(data)
+	}
+	if err != nil {
+		r.setAside(name, corruptDir, "unreadable spool file moved aside", err)
+		return nil
+	}
+	return rec
 }
 
 // orphan replaces the claimed in-progress file e of a dead process by its
@@ -224,7 +227,6 @@ func (r *Reporter) orphan(e entry, f *os.File, rec *record) string {
 		return ""
 	}
 	makeFatal(ev, rec, e.mod)
-	ev.Attachments = nil
 	data, err := encode(ev, rec)
 	if err == nil {
 		_, err = r.spool.write(twin, data, false)

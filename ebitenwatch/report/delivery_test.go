@@ -438,6 +438,8 @@ func TestOptionErrorsNameTheField(t *testing.T) {
 		{report.Options{DSN: "not a dsn"}, "Options.DSN"},
 		{report.Options{DSN: "http://127.0.0.1:1/0"}, "Options.DSN"}, // no public key
 		{report.Options{SpoolDir: filepath.Join(file, "sub")}, "Options.SpoolDir"},
+		{report.Options{App: "../elsewhere"}, "Options.App"},
+		{report.Options{App: ".."}, "Options.App"},
 	} {
 		if tc.opts.SpoolDir == "" {
 			tc.opts.SpoolDir = t.TempDir()

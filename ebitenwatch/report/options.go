@@ -126,6 +126,9 @@ func (o Options) resolve() (resolved, error) {
 	if o.FlushTimeout < 0 {
 		return r, fmt.Errorf("report: Options.FlushTimeout is negative (%v)", o.FlushTimeout)
 	}
+	if o.App != "" && !plainName(o.App) {
+		return r, fmt.Errorf("report: Options.App %q is not a plain name: it names the spool directory, so it may not contain / \\ : or control characters, or be . or ..", o.App)
+	}
 	if o.Client != nil && o.Hub != nil {
 		return r, errors.New("report: Options.Client and Options.Hub are both set; set one")
 	}
@@ -204,13 +207,21 @@ func defaultApp() string {
 	name := filepath.Base(exe)
 	name = strings.TrimSuffix(name, filepath.Ext(name))
 	name = strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+		if !plainRune(r) {
 			return '_'
 		}
 		return r
 	}, name)
-	if name == "" || name == "." {
+	if !plainName(name) {
 		name = "game"
 	}
 	return name
 }
+
+// plainName reports whether s can be one element of a path on every
+// system: not empty, . or .., and made of plainRunes.
+func plainName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsFunc(s, func(r rune) bool { return !plainRune(r) })
+}
+
+func plainRune(r rune) bool { return r != '/' && r != '\\' && r != ':' && r >= ' ' }

@@ -42,7 +42,13 @@ func repoRoot(t *testing.T) string {
 func startSpotlight(t *testing.T) string {
 	bin := filepath.Join(repoRoot(t), "tools", "spotlight", "node_modules", ".bin", "spotlight")
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("Spotlight is not installed (%v): run `make spotlight-deps` (npm ci in tools/spotlight); `make test` does it", err)
+		// make test installs Spotlight and requires this test; a plain go
+		// test on a machine without Node skips it.
+		msg := fmt.Sprintf("Spotlight is not installed (%v): run `make spotlight-deps` (npm ci in tools/spotlight); `make test` does it", err)
+		if os.Getenv("FRAMEWATCH_REQUIRE_SPOTLIGHT") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	cmd := exec.Command(bin, "server", "-p", "0")
 	pr, pw := io.Pipe()

@@ -45,7 +45,8 @@ func (c *checker) check(now time.Time) {
 	c.lastCheck = now
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
-	if !paused {
+	// Frames count from the first beat: start-up is not a frame.
+	if !paused && c.beat != 0 {
 		c.sinceTick += step
 	}
 	if b != c.beat {
@@ -67,6 +68,17 @@ func (c *checker) check(now time.Time) {
 		// counters start close to where the stall did.
 		c.baseline, c.baselineAge = takeSnapshot(), 0
 	}
+}
+
+// safeCheck runs check, logging a panic in it rather than crashing the
+// game it watches.
+func (c *checker) safeCheck(now time.Time) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.Logger.Error("watchdog: check panicked; watching goes on", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	c.check(now)
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.

@@ -1,6 +1,9 @@
 package watchdog
 
 import (
+	"bytes"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +105,44 @@ func TestStallMemoryIsBounded(t *testing.T) {
 	}
 	if c.stall.Samples > c.opts.MaxSamples {
 		t.Errorf("took %d samples, want at most %d", c.stall.Samples, c.opts.MaxSamples)
+	}
+}
+
+// Exit records the callers at the first Exit and then once every
+// recordEvery phases, no more often.
+func TestCallersRecordedEveryRecordEvery(t *testing.T) {
+	w, _, _ := newTestChecker(t)
+	w.Enter(PhaseUpdate, 1)
+	w.Exit()
+	if w.callers.Load() == nil {
+		t.Fatal("the first Exit did not record the callers")
+	}
+	w.callers.Store(nil)
+	for i := 1; i <= recordEvery; i++ {
+		w.Enter(PhaseUpdate, uint64(i))
+		w.Exit()
+		if recorded := w.callers.Load() != nil; recorded != (i == recordEvery) {
+			t.Fatalf("after %d more phases, recorded = %v; want a recording at %d only", i, recorded, recordEvery)
+		}
+	}
+}
+
+// A bug in the watchdog's own checks is logged and never crashes the game.
+func TestCheckPanicIsLogged(t *testing.T) {
+	w, c, _ := newTestChecker(t)
+	var logs bytes.Buffer
+	c.opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	now := completeFrames(w, c, time.Now())
+	for range 3 {
+		now = now.Add(300 * time.Millisecond)
+		c.check(now)
+	}
+	if c.stall == nil {
+		t.Fatal("no stall started")
+	}
+	c.stall.stacks = nil // as a bug might leave it: the next sample panics
+	c.safeCheck(now.Add(time.Second))
+	if !strings.Contains(logs.String(), "check panicked") || !strings.Contains(logs.String(), "assignment to entry in nil map") {
+		t.Errorf("the panic was not logged:\n%s", logs.String())
 	}
 }

@@ -30,7 +30,7 @@
 //	}
 //
 // It guards against false alarms: nothing is reported before the first
-// frame completes, while paused (Pause, Options.Paused), or while a
+// phase ends (Options.ReportFirstFrame), while paused (Pause, Options.Paused), or while a
 // debugger is attached; and each check adds at most Frozen/2 to a stall, so
 // a suspended laptop or a SIGSTOPped process does not produce an hour-long
 // hang.

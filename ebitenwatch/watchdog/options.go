@@ -38,11 +38,12 @@ type Options struct {
 	// matches package main and the main module.
 	InApp InAppRule
 
-	// ReportFirstFrame reports stalls before the first frame has completed.
-	// By default start-up is not a stall: games load before their first
-	// frame, and a loading screen is not a freeze. A stall in the very
-	// first phase carries no samples, because the watchdog learns which
-	// goroutine runs the loop at the first Exit.
+	// ReportFirstFrame watches the session's first phase too. By default
+	// it is not watched: a plain loop's first Update is often start-up
+	// work, such as loading behind a splash screen. Either way such a stall
+	// carries no samples, because the watchdog learns which goroutine runs
+	// the loop when a phase first ends. Under ebitenwatch the first phase
+	// is Ebitengine's first Layout, so the first Update is watched anyway.
 	ReportFirstFrame bool
 	// ReportUnderDebugger reports stalls while a debugger is attached. By
 	// default a traced process (Linux: TracerPid in /proc/self/status)

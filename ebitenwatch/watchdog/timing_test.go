@@ -79,6 +79,29 @@ func newWatchdog(t *testing.T, o watchdog.Options) (*watchdog.Watchdog, *recorde
 	return w, r
 }
 
+// The time before the first beat, such as creating the window, is not
+// the first frame's.
+func TestStartUpIsNotAFrame(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		time.Sleep(3 * time.Second)
+		l := &loop{w: w}
+		l.frames(30, 16*time.Millisecond)
+		synctest.Wait()
+		w.Close()
+		st := w.Stats()
+		if st.Hangs != 0 || st.FrozenFrames != 0 || st.Hitches != 0 || st.Max > 50*time.Millisecond {
+			t.Errorf("stats %+v: start-up was counted as a frame", st)
+		}
+		if st.Frames < 28 {
+			t.Errorf("frames = %d, want the 29 between 30 ticks", st.Frames)
+		}
+		if n, _ := r.counts(); n != 0 {
+			t.Errorf("%d stalls reported, want none", n)
+		}
+	})
+}
+
 func TestTiersAndThresholds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w, r := newWatchdog(t, watchdog.Options{})

@@ -88,7 +88,7 @@ type Frame struct {
 	Function string // fully qualified, as in a goroutine dump: "main.loadAll"
 	File     string // the source file's path where the program was built
 	Line     int    // the line in File
-	InApp    bool   // part of the game's own code (see Options.InAppPrefixes)
+	InApp    bool   // part of the game's own code (see Options.InApp)
 }
 
 // Stack is a folded stack: one distinct call stack and how many samples

@@ -93,7 +93,7 @@ const recordEvery = 1 << 14
 // loop, so a stall in the very first phase is reported without samples.
 func (w *Watchdog) Exit() {
 	w.beat.Store(w.last &^ phaseMask)
-	if w.last&(recordEvery-1<<seqShift) == 1<<seqShift {
+	if w.last&((recordEvery-1)<<seqShift) == 1<<seqShift {
 		w.recordCallers()
 	}
 }
@@ -168,7 +168,7 @@ func (w *Watchdog) run() {
 			}
 			return
 		case <-t.C:
-			c.check(time.Now())
+			c.safeCheck(time.Now())
 		}
 	}
 }
