@@ -34,13 +34,17 @@ func TestScript(t *testing.T) {
 	if err := json.Unmarshal(out, &runs); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, out)
 	}
-	if len(runs) != 2*len(scenarios) {
-		t.Fatalf("got %d runs, want %d", len(runs), 2*len(scenarios))
+	// The baseline first, then each scenario stalling and fixed.
+	if len(runs) != 1+2*len(scenarios) {
+		t.Fatalf("got %d runs, want %d", len(runs), 1+2*len(scenarios))
 	}
-	for i, r := range runs {
+	if b := runs[0]; b.Scenario != "idle" || b.Variant != "baseline" || b.Reports != 0 || b.Error != "" || b.P99GapMS == 0 {
+		t.Errorf("baseline run %+v, want idle with frame gaps and no report", b)
+	}
+	for i, r := range runs[1:] {
 		s := scenarios[i/2]
 		if r.Scenario != s.name || r.Error != "" {
-			t.Errorf("run %d: %+v", i, r)
+			t.Errorf("run %d: %+v", i+1, r)
 			continue
 		}
 		switch r.Variant {
@@ -50,11 +54,13 @@ func TestScript(t *testing.T) {
 			if r.Reports != 0 {
 				t.Errorf("%s fixed: %d reports %q, want none", s.name, r.Reports, r.Titles)
 			}
+		default:
+			t.Errorf("run %d: variant %q", i+1, r.Variant)
 		}
 	}
 	// The fixed load keeps frames well under the frozen-frame threshold
 	// (700 ms) while the stalling one freezes for seconds.
-	if stall, fixed := runs[0], runs[1]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
+	if stall, fixed := runs[1], runs[2]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
 		t.Errorf("load: max frame gap stalling %.0f ms, fixed %.0f ms; want seconds against well under 700 ms", stall.MaxGapMS, fixed.MaxGapMS)
 	}
 	if info, err := os.Stat(shot); err != nil || info.Size() == 0 {

@@ -101,8 +101,6 @@ func (g *game) setImages(images map[string]*ebiten.Image) {
 func (g *game) busy() bool { return g.pending != nil }
 
 func (g *game) Update() error {
-	g.timing.updateStart()
-	defer g.timing.updateEnd()
 	g.ticks++
 	if g.pending != nil {
 		if done, err := g.pending.poll(); done {
@@ -139,8 +137,6 @@ var (
 )
 
 func (g *game) Draw(screen *ebiten.Image) {
-	g.timing.drawStart()
-	defer g.timing.drawEnd()
 	g.drawScene(screen)
 	g.drawHUD(screen)
 }
@@ -198,10 +194,7 @@ func (g *game) drawHUD(screen *ebiten.Image) {
 	// Right of the frame-time overlay, which takes the top-left corner.
 	const x, y, w = screenW - 304, 8, 296
 	vector.FillRect(screen, x, y, w, 140, textPanel, false)
-	variant := "stalling"
-	if g.fixed {
-		variant = "fixed"
-	}
+	variant := step{g.scenario, g.fixed}.variant()
 	st := g.w.Stats()
 	status := "idle: press Space"
 	switch {
@@ -256,27 +249,4 @@ func tickPeriod() time.Duration {
 		return time.Second / time.Duration(tps)
 	}
 	return 0
-}
-
-// frameTiming measures what a player sees: the gap between the starts of
-// consecutive ticks, and how long Update and Draw were busy.
-type frameTiming struct {
-	lastUpdate, phaseStart time.Time
-	gaps, updates, draws   []time.Duration
-}
-
-func (t *frameTiming) updateStart() {
-	now := time.Now()
-	if !t.lastUpdate.IsZero() {
-		t.gaps = append(t.gaps, now.Sub(t.lastUpdate))
-	}
-	t.lastUpdate, t.phaseStart = now, now
-}
-
-func (t *frameTiming) updateEnd() { t.updates = append(t.updates, time.Since(t.phaseStart)) }
-func (t *frameTiming) drawStart() { t.phaseStart = time.Now() }
-func (t *frameTiming) drawEnd()   { t.draws = append(t.draws, time.Since(t.phaseStart)) }
-
-func (t *frameTiming) reset() {
-	t.gaps, t.updates, t.draws = t.gaps[:0], t.updates[:0], t.draws[:0]
 }

@@ -38,6 +38,18 @@ var scenarios = []*scenario{
 	{name: "cpu", title: "Pathfinding in one tick", expectClass: "cpu", culprit: "main.findPaths", start: startCPU},
 }
 
+// idle is the script's baseline: no work, only the scene, for about as
+// long as a load takes. Its frame gaps are what drawing and presenting the
+// scene cost on this machine, the floor under every fixed variant's.
+var idle = &scenario{name: "idle", title: "The scene alone", start: startIdle}
+
+const idleTicks = 150 // 2.5 s at 60 ticks a second
+
+func startIdle(g *game, _ bool) {
+	end := g.ticks + idleTicks
+	g.pending = &pending{label: "measuring the scene alone", poll: func() (bool, error) { return g.ticks >= end, nil }}
+}
+
 func scenarioNamed(name string) *scenario {
 	for _, s := range scenarios {
 		if s.name == name {

@@ -44,7 +44,7 @@ type step struct {
 }
 
 func newScript(screenshot string) *script {
-	sc := &script{screenshot: screenshot}
+	sc := &script{screenshot: screenshot, plan: []step{{idle, false}}}
 	for _, s := range scenarios {
 		sc.plan = append(sc.plan, step{s, false}, step{s, true})
 	}
@@ -87,7 +87,7 @@ func (sc *script) record(g *game) {
 	st := sc.plan[sc.at]
 	r := Run{
 		Scenario:  st.s.name,
-		Variant:   variantName(st.fixed),
+		Variant:   st.variant(),
 		MaxGapMS:  ms(slices.Max(append(g.timing.gaps, 0))),
 		P99GapMS:  ms(percentile(g.timing.gaps, 0.99)),
 		MaxUpdMS:  ms(slices.Max(append(g.timing.updates, 0))),
@@ -117,8 +117,11 @@ func (sc *script) noteTitle(g *game) {
 	}
 }
 
-func variantName(fixed bool) string {
-	if fixed {
+func (st step) variant() string {
+	switch {
+	case st.s == idle:
+		return "baseline"
+	case st.fixed:
 		return "fixed"
 	}
 	return "stalling"

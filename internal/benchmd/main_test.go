@@ -45,3 +45,13 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCPUTimes(t *testing.T) {
+	got := parseCPUTimes("cpu  100 5 20 800 10 0 5 60 7 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+	if got != (cpuTimes{steal: 60, total: 1000}) {
+		t.Errorf("parseCPUTimes = %+v, want steal 60 of 1000 ticks", got)
+	}
+	if got := parseCPUTimes("intr 1 2 3\n"); got != (cpuTimes{}) {
+		t.Errorf("parseCPUTimes of a file without a cpu line = %+v, want zero", got)
+	}
+}
