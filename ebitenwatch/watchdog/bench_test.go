@@ -2,6 +2,8 @@ package watchdog_test
 
 import (
 	"fmt"
+	"os/exec"
+	"regexp"
 	"runtime"
 	"runtime/metrics"
 	"runtime/trace"
@@ -105,5 +107,24 @@ func BenchmarkFlightRecorder(b *testing.B) {
 			close(work)
 			<-done
 		})
+	}
+}
+
+// Enter and Exit are documented as inlined into their callers, which is
+// about 10 ns of the wrapper's cost per frame; this catches a change that
+// grows them past the compiler's inlining budget.
+func TestEnterAndExitAreInlinable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the package with the compiler's inlining report")
+	}
+	out, err := exec.Command("go", "build", "-gcflags=-m", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	for _, m := range []string{"Enter", "Exit"} {
+		re := regexp.MustCompile(`(?m)can inline \(\*Watchdog\)\.` + m + `\b`)
+		if !re.Match(out) {
+			t.Errorf("(*Watchdog).%s is no longer inlinable:\n%s", m, out)
+		}
 	}
 }
