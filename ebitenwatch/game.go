@@ -12,9 +12,10 @@ import (
 // Every method runs on the game goroutine and is on the hot path: the
 // common case is an atomic store before and after the game's own method,
 // and nil checks for the optional overlay and scheduler. Each method writes
-// this frame out rather than share a helper, because Enter and Exit are
-// inlined only into their direct callers and the call would cost about
-// 2 ns a phase. A phase that panics never reaches Exit; panicked ends it.
+// this frame out rather than share helpers: recover works only in the
+// deferred function itself, and a helper holding Enter and the overlay's
+// begin is over the compiler's inlining budget, so it would add a call to
+// every phase. A phase that panics never reaches Exit; panicked ends it.
 type game struct {
 	w *Watcher
 	g ebiten.Game

@@ -24,13 +24,32 @@ const (
 // read from the runtime's memory profile at a sampling rate of 1, so that
 // other goroutines' allocations are told apart by their stacks.
 type overlayAllocs struct {
-	// Own are allocations made by package ebitenwatch's code itself, and
-	// OwnStacks the stacks that made them.
-	Own       int64
-	OwnStacks map[string]int64
+	// Own are allocations made by package ebitenwatch's code itself, by
+	// the stack that made them.
+	Own map[string]int64
 	// Ebiten are allocations Ebitengine makes inside the overlay's draw
 	// calls, such as its command queue growing.
 	Ebiten int64
+}
+
+// since returns the allocations made between before and a.
+func (a overlayAllocs) since(before overlayAllocs) overlayAllocs {
+	d := overlayAllocs{Own: map[string]int64{}, Ebiten: a.Ebiten - before.Ebiten}
+	for stack, n := range a.Own {
+		if n -= before.Own[stack]; n != 0 {
+			d.Own[stack] = n
+		}
+	}
+	return d
+}
+
+// own is the number of allocations by ebitenwatch's own code.
+func (a overlayAllocs) own() int64 {
+	var n int64
+	for _, k := range a.Own {
+		n += k
+	}
+	return n
 }
 
 const ownPkg = "github.com/framewatch/framewatch/ebitenwatch."
@@ -50,12 +69,11 @@ func countAllocs() overlayAllocs {
 			break
 		}
 	}
-	a := overlayAllocs{OwnStacks: make(map[string]int64)}
+	a := overlayAllocs{Own: map[string]int64{}}
 	for _, r := range recs {
 		switch whose(r.Stack()) {
 		case "own":
-			a.Own += r.AllocObjects
-			a.OwnStacks[stackText(r.Stack())] += r.AllocObjects
+			a.Own[stackText(r.Stack())] += r.AllocObjects
 		case "ebiten":
 			a.Ebiten += r.AllocObjects
 		}
@@ -118,13 +136,7 @@ func (g *overlayAllocGame) Update() error {
 	case overlayWarmUp:
 		g.before = countAllocs()
 	case overlayWarmUp + overlayFrames:
-		after := countAllocs()
-		g.during = overlayAllocs{Own: after.Own - g.before.Own, Ebiten: after.Ebiten - g.before.Ebiten, OwnStacks: after.OwnStacks}
-		for stack, n := range g.before.OwnStacks {
-			if g.during.OwnStacks[stack] -= n; g.during.OwnStacks[stack] == 0 {
-				delete(g.during.OwnStacks, stack)
-			}
-		}
+		g.during = countAllocs().since(g.before)
 		return ebiten.Termination
 	}
 	return nil
@@ -167,10 +179,10 @@ func TestOverlayDoesNotAllocate(t *testing.T) {
 	if i < 0 || json.Unmarshal([]byte(strings.TrimSpace(out[i+len(resultPrefix):])), &a) != nil {
 		t.Fatalf("no counts in the child's output:\n%s", out)
 	}
-	t.Logf("over %d frames: %d allocations by ebitenwatch, %d by Ebitengine inside the overlay's draw calls", overlayFrames, a.Own, a.Ebiten)
-	if a.Own != 0 {
-		t.Errorf("ebitenwatch allocated %d times in %d frames with the overlay shown, want 0", a.Own, overlayFrames)
-		for stack, n := range a.OwnStacks {
+	t.Logf("over %d frames: %d allocations by ebitenwatch, %d by Ebitengine inside the overlay's draw calls", overlayFrames, a.own(), a.Ebiten)
+	if n := a.own(); n != 0 {
+		t.Errorf("ebitenwatch allocated %d times in %d frames with the overlay shown, want 0", n, overlayFrames)
+		for stack, n := range a.Own {
 			t.Logf("%d allocations at:%s", n, stack)
 		}
 	}

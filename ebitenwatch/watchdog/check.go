@@ -70,15 +70,24 @@ func (c *checker) check(now time.Time) {
 	}
 }
 
-// safeCheck runs check, logging a panic in it rather than crashing the
-// game it watches.
-func (c *checker) safeCheck(now time.Time) {
+// safely runs f, the watchdog goroutine's work, logging a panic in it
+// rather than crashing the game it watches.
+func (c *checker) safely(f func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.opts.Logger.Error("watchdog: check panicked; watching goes on", "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	c.check(now)
+	f()
+}
+
+// closing ends a stall whose phase has ended since the last check: it was
+// not the game's last freeze, so only a game closed while stuck leaves a
+// stall in progress.
+func (c *checker) closing() {
+	if b := c.w.beat.Load(); c.stall != nil && b != c.beat {
+		c.moved(b, 0)
+	}
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.

@@ -42,6 +42,21 @@ func completeFrames(w *Watchdog, c *checker, now time.Time) time.Time {
 	return now
 }
 
+// startStall has the checker see a few finished frames, then the game
+// stuck in an Update for 900 ms, long enough to start a stall.
+func startStall(t *testing.T, w *Watchdog, c *checker) time.Time {
+	t.Helper()
+	now := completeFrames(w, c, time.Now())
+	for range 3 {
+		now = now.Add(300 * time.Millisecond)
+		c.check(now)
+	}
+	if c.stall == nil {
+		t.Fatal("no stall started")
+	}
+	return now
+}
+
 func TestSuspendIsClamped(t *testing.T) {
 	w, c, sink := newTestChecker(t)
 	now := completeFrames(w, c, time.Now())
@@ -80,14 +95,7 @@ func TestThrashingStallStillReported(t *testing.T) {
 
 func TestStallMemoryIsBounded(t *testing.T) {
 	w, c, _ := newTestChecker(t)
-	now := completeFrames(w, c, time.Now())
-	for range 3 {
-		now = now.Add(300 * time.Millisecond)
-		c.check(now)
-	}
-	if c.stall == nil {
-		t.Fatal("no stall started")
-	}
+	now := startStall(t, w, c)
 	// Feed far more distinct stacks than MaxStacks, as a ten-minute stall
 	// moving through many call paths would.
 	for i := range 10 * DefaultMaxSamples {
@@ -132,16 +140,9 @@ func TestCheckPanicIsLogged(t *testing.T) {
 	w, c, _ := newTestChecker(t)
 	var logs bytes.Buffer
 	c.opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	now := completeFrames(w, c, time.Now())
-	for range 3 {
-		now = now.Add(300 * time.Millisecond)
-		c.check(now)
-	}
-	if c.stall == nil {
-		t.Fatal("no stall started")
-	}
+	now := startStall(t, w, c)
 	c.stall.stacks = nil // as a bug might leave it: the next sample panics
-	c.safeCheck(now.Add(time.Second))
+	c.safely(func() { c.check(now.Add(time.Second)) })
 	if !strings.Contains(logs.String(), "check panicked") || !strings.Contains(logs.String(), "assignment to entry in nil map") {
 		t.Errorf("the panic was not logged:\n%s", logs.String())
 	}

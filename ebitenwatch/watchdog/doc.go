@@ -30,10 +30,10 @@
 //	}
 //
 // It guards against false alarms: nothing is reported before the first
-// phase ends (Options.ReportFirstFrame), while paused (Pause, Options.Paused), or while a
-// debugger is attached; and each check adds at most Frozen/2 to a stall, so
-// a suspended laptop or a SIGSTOPped process does not produce an hour-long
-// hang.
+// phase ends (Options.ReportFirstFrame), while paused (Pause,
+// Options.Paused), or while a debugger is attached; and each check adds at
+// most Frozen/2 to a stall, so a suspended laptop or a SIGSTOPped process
+// does not produce an hour-long hang.
 //
 // The package does not import Ebitengine; package ebitenwatch adapts it.
 package watchdog

@@ -127,8 +127,8 @@ func (w *Watchdog) Resume() {
 // Close stops the watchdog's goroutine and waits for it. A stall whose
 // phase has ended by then gets its StallEnded before Close returns. A stall
 // still in progress is not ended: its sink has had StallStarted and may
-// treat it as a freeze the game was closed in. Close is safe to call more than once and
-// from any goroutine.
+// treat it as a freeze the game was closed in. Close is safe to call more
+// than once and from any goroutine.
 func (w *Watchdog) Close() error {
 	w.once.Do(func() { close(w.done) })
 	<-w.stopped
@@ -160,15 +160,10 @@ func (w *Watchdog) run() {
 	for {
 		select {
 		case <-w.done:
-			// A stall whose phase has ended since the last check was not
-			// the game's last freeze: end it, so that only a game closed
-			// while stuck leaves a stall in progress.
-			if b := w.beat.Load(); c.stall != nil && b != c.beat {
-				c.moved(b, 0)
-			}
+			c.safely(c.closing)
 			return
 		case <-t.C:
-			c.safeCheck(time.Now())
+			c.safely(func() { c.check(time.Now()) })
 		}
 	}
 }
