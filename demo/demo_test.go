@@ -34,17 +34,21 @@ func TestScript(t *testing.T) {
 	if err := json.Unmarshal(out, &runs); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, out)
 	}
-	// The baseline first, then each scenario stalling and fixed.
-	if len(runs) != 1+2*len(scenarios) {
-		t.Fatalf("got %d runs, want %d", len(runs), 1+2*len(scenarios))
+	// The host's and the scene's baselines first, then each scenario
+	// stalling and fixed.
+	const baselines = 2
+	if len(runs) != baselines+2*len(scenarios) {
+		t.Fatalf("got %d runs, want %d", len(runs), baselines+2*len(scenarios))
 	}
-	if b := runs[0]; b.Scenario != "idle" || b.Variant != "baseline" || b.Reports != 0 || b.Error != "" || b.P99GapMS == 0 {
-		t.Errorf("baseline run %+v, want idle with frame gaps and no report", b)
+	for i, want := range []Run{{Scenario: "host", Variant: "sleep loop"}, {Scenario: "idle", Variant: "baseline"}} {
+		if b := runs[i]; b.Scenario != want.Scenario || b.Variant != want.Variant || b.Reports != 0 || b.Error != "" || b.P99GapMS < 15 {
+			t.Errorf("baseline run %d: %+v, want %s %s with frame gaps of at least a tick and no report", i, b, want.Scenario, want.Variant)
+		}
 	}
-	for i, r := range runs[1:] {
+	for i, r := range runs[baselines:] {
 		s := scenarios[i/2]
 		if r.Scenario != s.name || r.Error != "" {
-			t.Errorf("run %d: %+v", i+1, r)
+			t.Errorf("run %d: %+v", baselines+i, r)
 			continue
 		}
 		switch r.Variant {
@@ -55,12 +59,12 @@ func TestScript(t *testing.T) {
 				t.Errorf("%s fixed: %d reports %q, want none", s.name, r.Reports, r.Titles)
 			}
 		default:
-			t.Errorf("run %d: variant %q", i+1, r.Variant)
+			t.Errorf("run %d: variant %q", baselines+i, r.Variant)
 		}
 	}
 	// The fixed load keeps frames well under the frozen-frame threshold
 	// (700 ms) while the stalling one freezes for seconds.
-	if stall, fixed := runs[1], runs[2]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
+	if stall, fixed := runs[baselines], runs[baselines+1]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
 		t.Errorf("load: max frame gap stalling %.0f ms, fixed %.0f ms; want seconds against well under 700 ms", stall.MaxGapMS, fixed.MaxGapMS)
 	}
 	if info, err := os.Stat(shot); err != nil || info.Size() == 0 {

@@ -82,6 +82,9 @@ func run(f flags) error {
 		return err
 	}
 	g := newGame(f, w, sched, server)
+	if f.script {
+		g.script.runs = append(g.script.runs, hostBaseline())
+	}
 	ebiten.SetWindowSize(screenW, screenH)
 	// Every frame covers the whole screen, so clearing it first is a
 	// full-screen pass for nothing; under llvmpipe on 2 cores it cost about

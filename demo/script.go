@@ -85,16 +85,8 @@ func (sc *script) step(g *game) error {
 
 func (sc *script) record(g *game) {
 	st := sc.plan[sc.at]
-	r := Run{
-		Scenario:  st.s.name,
-		Variant:   st.variant(),
-		MaxGapMS:  ms(slices.Max(append(g.timing.gaps, 0))),
-		P99GapMS:  ms(percentile(g.timing.gaps, 0.99)),
-		MaxUpdMS:  ms(slices.Max(append(g.timing.updates, 0))),
-		MaxDrawMS: ms(slices.Max(append(g.timing.draws, 0))),
-		LoadMS:    ms(g.lastTime),
-		Titles:    []string{},
-	}
+	r := g.timing.run(st.s.name, st.variant())
+	r.LoadMS = ms(g.lastTime)
 	r.Reports = int(g.w.Stats().Stalls - sc.stallsAt)
 	r.Titles = append(r.Titles, sc.titles...)
 	if g.lastErr != nil {
@@ -125,6 +117,42 @@ func (st step) variant() string {
 		return "fixed"
 	}
 	return "stalling"
+}
+
+// run returns the frame figures of a Run.
+func (t *frameTiming) run(scenario, variant string) Run {
+	return Run{
+		Scenario:  scenario,
+		Variant:   variant,
+		MaxGapMS:  ms(slices.Max(append(t.gaps, 0))),
+		P99GapMS:  ms(percentile(t.gaps, 0.99)),
+		MaxUpdMS:  ms(slices.Max(append(t.updates, 0))),
+		MaxDrawMS: ms(slices.Max(append(t.draws, 0))),
+		Titles:    []string{},
+	}
+}
+
+// hostBaseline measures the floor that the machine itself puts under any
+// frame loop: idleTicks ticks of a loop that only sleeps, paced as frames
+// are, with no window. Where the host's scheduler or hypervisor wakes it
+// late, every frame loop on it is late too.
+func hostBaseline() Run {
+	var p pacer
+	var t frameTiming
+	for range idleTicks + 1 {
+		p.wait(tickPeriod())
+		t.updateStart()
+	}
+	return t.run("host", "sleep loop")
+}
+
+// msCell prints a figure of the table, or a dash for none: the host's
+// loop has no Update, Draw or load.
+func msCell(v float64) string {
+	if v == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f ms", v)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -169,8 +197,8 @@ func (sc *script) print(w io.Writer, asJSON bool) error {
 		if r.Error != "" {
 			title = "error: " + r.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t%.0f ms\t%d\t%s\n",
-			r.Scenario, r.Variant, r.MaxGapMS, r.P99GapMS, r.MaxUpdMS, r.MaxDrawMS, r.LoadMS, r.Reports, title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Scenario, r.Variant, msCell(r.MaxGapMS), msCell(r.P99GapMS),
+			msCell(r.MaxUpdMS), msCell(r.MaxDrawMS), msCell(r.LoadMS), r.Reports, title)
 	}
 	return tw.Flush()
 }

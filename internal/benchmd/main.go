@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	go run ./internal/benchmd [-o BENCHMARKS.md] [-count 5]
+//	go run ./internal/benchmd [-o BENCHMARKS.md] [-count 5] [-only demo,...]
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 func main() {
 	out := flag.String("o", "BENCHMARKS.md", "file to write")
 	count := flag.Int("count", 5, "runs of each benchmark; tables show medians")
+	only := flag.String("only", "", "comma-separated sections to run (watchdog, ebitenwatch, workslicer, demo); default all")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -34,6 +35,9 @@ func main() {
 	loadBefore := loadAvg()
 	var doc bytes.Buffer
 	for _, s := range sections {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.title) {
+			continue
+		}
 		log.Printf("benchmd: %s", s.title)
 		if err := s.write(&doc, *count); err != nil {
 			log.Fatalf("benchmd: %s: %v", s.title, err)
@@ -72,25 +76,36 @@ same run rather than absolute numbers. Nothing here is asserted in tests.
 type section struct {
 	title string
 	cmd   []string // run from the module root; "-count N" is appended to go test
-	intro string
+	// repeat is how many times a command other than go test runs, one
+	// after the other; render gets their outputs concatenated. Default 1.
+	repeat int
+	intro  string
 	// render writes the section's tables and checks from the command's
 	// output.
 	render func(w io.Writer, out []byte) error
 }
 
 func (s section) write(w io.Writer, count int) error {
-	cmd := s.cmd
+	cmd, runs := s.cmd, max(s.repeat, 1)
 	if cmd[0] == "go" && cmd[1] == "test" {
-		cmd = append(slices.Clone(cmd), "-count", strconv.Itoa(count))
+		cmd, runs = append(slices.Clone(cmd), "-count", strconv.Itoa(count)), 1
 	}
-	fmt.Fprintf(w, "## %s\n\n```sh\n%s\n```\n\n%s\n\n", s.title, strings.Join(cmd, " "), strings.TrimSpace(s.intro))
-	c := exec.Command(cmd[0], cmd[1:]...)
-	var stderr bytes.Buffer
-	c.Stderr = &stderr
+	shown := strings.Join(cmd, " ")
+	if runs > 1 {
+		shown = fmt.Sprintf("for i in $(seq %d); do %s; done", runs, shown)
+	}
+	fmt.Fprintf(w, "## %s\n\n```sh\n%s\n```\n\n%s\n\n", s.title, shown, strings.TrimSpace(s.intro))
 	before := readCPUTimes()
-	out, err := c.Output()
-	if err != nil {
-		return fmt.Errorf("%s: %v\n%s%s", strings.Join(cmd, " "), err, out, stderr.Bytes())
+	var out []byte
+	for range runs {
+		c := exec.Command(cmd[0], cmd[1:]...)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		o, err := c.Output()
+		if err != nil {
+			return fmt.Errorf("%s: %v\n%s%s", strings.Join(cmd, " "), err, o, stderr.Bytes())
+		}
+		out = append(out, o...)
 	}
 	if steal, ok := before.stealSince(); ok {
 		fmt.Fprintf(w, "CPU time stolen by the hypervisor while this ran: %s%%.\n\n", num(steal))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,50 @@ func TestParseCPUTimes(t *testing.T) {
 	}
 	if got := parseCPUTimes("intr 1 2 3\n"); got != (cpuTimes{}) {
 		t.Errorf("parseCPUTimes of a file without a cpu line = %+v, want zero", got)
+	}
+}
+
+// demoOutput is what two runs of `go run ./demo -script -json` print, cut
+// to the rows the checks read.
+const demoOutput = `[
+  {"scenario": "host", "variant": "sleep loop", "max_gap_ms": 20, "p99_gap_ms": 17, "max_update_ms": 0, "max_draw_ms": 0, "load_ms": 0, "reports": 0, "titles": []},
+  {"scenario": "idle", "variant": "baseline", "max_gap_ms": 30, "p99_gap_ms": 25, "max_update_ms": 0.1, "max_draw_ms": 2, "load_ms": 2500, "reports": 0, "titles": []},
+  {"scenario": "load", "variant": "stalling", "max_gap_ms": 2100, "p99_gap_ms": 2100, "max_update_ms": 2000, "max_draw_ms": 1, "load_ms": 2000, "reports": 1, "titles": ["Frozen Frame: main.readAsset"]},
+  {"scenario": "load", "variant": "fixed", "max_gap_ms": 40, "p99_gap_ms": 27, "max_update_ms": 1, "max_draw_ms": 2, "load_ms": 2100, "reports": 0, "titles": []}
+]
+[
+  {"scenario": "host", "variant": "sleep loop", "max_gap_ms": 18, "p99_gap_ms": 17, "max_update_ms": 0, "max_draw_ms": 0, "load_ms": 0, "reports": 0, "titles": []},
+  {"scenario": "idle", "variant": "baseline", "max_gap_ms": 20, "p99_gap_ms": 18, "max_update_ms": 0.1, "max_draw_ms": 2, "load_ms": 2500, "reports": 0, "titles": []},
+  {"scenario": "load", "variant": "stalling", "max_gap_ms": 1900, "p99_gap_ms": 1900, "max_update_ms": 1800, "max_draw_ms": 1, "load_ms": 1800, "reports": 1, "titles": ["Frozen Frame: main.readAsset (2)"]},
+  {"scenario": "load", "variant": "fixed", "max_gap_ms": 24, "p99_gap_ms": 21, "max_update_ms": 1, "max_draw_ms": 2, "load_ms": 1900, "reports": 0, "titles": []}
+]
+`
+
+func TestRenderDemo(t *testing.T) {
+	var b bytes.Buffer
+	if err := renderDemo(&b, []byte(demoOutput)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| host | sleep loop | 19.0 (18.0–20.0) | 17.0 | – | – | – | 0 |  |",
+		"| load | stalling | 2000 (1900–2100) | 2000 (1900–2100) | 1900 (1800–2000) | 1.00 | 1900 (1800–2000) | 1 | Frozen Frame: main.readAsset |",
+		// Medians of the two runs: p99 24 ms, max 32 ms; the scene alone 21.5 and 25.
+		"- fixed load: p99 gap ≤ 20 ms and max ≤ 50 ms: **not met**. p99 24.0 ms, max 32.0 ms",
+		// Run by run the load adds 2 and 3 ms to p99, and 10 and 4 ms to max.
+		"p99 ≤ +3.33 ms and max ≤ +33.3 ms: **met**. +2.50 ms and +7.00 ms",
+		// 2100/2000 and 1900/1800: 1.05 and 1.06.
+		"- fixed load time ≤ 1.25× the stalling one: **met**. 2000 ms against 1900 ms (1.05×).",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestRenderDemoRejectsOutputWithoutRuns(t *testing.T) {
+	for _, out := range []string{"", "panic: no display\n", `[{"scenario": "host", "variant": "sleep loop"}]`} {
+		if err := renderDemo(io.Discard, []byte(out)); err == nil {
+			t.Errorf("renderDemo(%q) = nil, want an error", out)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/framewatch/framewatch/internal/demorun"
@@ -120,44 +121,123 @@ steps), the 4 ms budget Unity's default.`,
 		},
 	},
 	{
-		title: "demo",
-		cmd:   []string{"go", "run", "./demo", "-script", "-json"},
+		title:  "demo",
+		cmd:    []string{"go", "run", "./demo", "-script", "-json"},
+		repeat: 3,
 		intro: `
 The demo's script runs every scenario, stalling then fixed, in a real
 Ebitengine window (under Xvfb with Mesa's software renderer when there is
 no display). A frame gap is the time between the starts of consecutive
 ticks, which is what a player sees; busy times are the longest Update
-(workslicer's chunks included) and Draw (the overlay included). The first
-row, idle, is the scene alone with no work for 2.5 s: the floor that
-drawing and presenting put under every other row on this machine. The
+(workslicer's chunks included) and Draw (the overlay included). Two
+baselines come first, each 2.5 s: host, a loop that only sleeps from one
+60 Hz tick to the next, before the window opens, is the floor this machine
+puts under any frame loop; idle, the scene alone with no work, adds what
+drawing and presenting cost here. The script runs three times; the
 targets are for the fixed thrashing load: p99 gap ≤ 20 ms, max gap ≤ 50 ms,
-and a total load time at most 1.25× the stalling load's.`,
-		render: func(w io.Writer, out []byte) error {
-			var runs []demorun.Run
-			if i := bytes.IndexByte(out, '['); i < 0 || json.Unmarshal(out[i:], &runs) != nil {
-				return fmt.Errorf("no JSON runs in the demo's output:\n%s", out)
-			}
-			fmt.Fprintln(w, "| scenario | variant | max gap | p99 gap | max Update | max Draw | load time | reports | titles |\n|---|---|---|---|---|---|---|---|---|")
-			byVariant := map[string]demorun.Run{} // the load's and the baseline's
-			for _, r := range runs {
-				fmt.Fprintf(w, "| %s | %s | %s ms | %s ms | %s ms | %s ms | %s ms | %d | %s |\n", r.Scenario, r.Variant,
-					num(r.MaxGapMS), num(r.P99GapMS), num(r.MaxUpdMS), num(r.MaxDrawMS), num(r.LoadMS), r.Reports, strings.Join(r.Titles, "; "))
-				if r.Scenario == "load" || r.Scenario == "idle" {
-					byVariant[r.Variant] = r
-				}
-			}
-			fmt.Fprintln(w)
-			fixed, stalling, base := byVariant["fixed"], byVariant["stalling"], byVariant["baseline"]
-			if stalling.LoadMS == 0 {
-				return fmt.Errorf("no load runs in the demo's output")
-			}
-			fmt.Fprint(w, check("fixed load: p99 gap ≤ 20 ms and max ≤ 50 ms", fixed.P99GapMS <= 20 && fixed.MaxGapMS <= 50,
-				fmt.Sprintf("p99 %s ms, max %s ms, while the stalling load froze for %s ms. The scene alone: p99 %s ms, max %s ms.",
-					num(fixed.P99GapMS), num(fixed.MaxGapMS), num(stalling.MaxGapMS), num(base.P99GapMS), num(base.MaxGapMS))))
-			fmt.Fprint(w, check("fixed load time ≤ 1.25× the stalling one", fixed.LoadMS <= 1.25*stalling.LoadMS,
-				fmt.Sprintf("%s ms against %s ms (%s×).", num(fixed.LoadMS), num(stalling.LoadMS), num(fixed.LoadMS/stalling.LoadMS))))
-			fmt.Fprintln(w)
-			return nil
-		},
+and a total load time at most 1.25× the stalling load's. Where even the
+scene alone cannot keep to a tick, the load is held to what those targets
+allow over a tick (16.7 ms), on top of the scene alone in the same run.`,
+		render: renderDemo,
 	},
+}
+
+// renderDemo writes the demo's table, medians over the script's runs, and
+// its checks.
+func renderDemo(w io.Writer, out []byte) error {
+	runs, err := decodeDemoRuns(out)
+	if err != nil {
+		return err
+	}
+	r, order, titles := results{}, []string{}, map[string][]string{}
+	for _, run := range runs {
+		for _, x := range run {
+			key := x.Scenario + "/" + x.Variant
+			if r[key] == nil {
+				r[key], order, titles[key] = map[string][]float64{}, append(order, key), x.Titles
+			}
+			for unit, v := range map[string]float64{"max": x.MaxGapMS, "p99": x.P99GapMS, "upd": x.MaxUpdMS,
+				"draw": x.MaxDrawMS, "load": x.LoadMS, "reports": float64(x.Reports)} {
+				r[key][unit] = append(r[key][unit], v)
+			}
+		}
+		// What the fixed load adds to the scene alone, run by run.
+		byKey := map[string]demorun.Run{}
+		for _, x := range run {
+			byKey[x.Scenario+"/"+x.Variant] = x
+		}
+		fixed, stalling, scene := byKey["load/fixed"], byKey["load/stalling"], byKey["idle/baseline"]
+		if stalling.LoadMS == 0 || scene.P99GapMS == 0 {
+			return fmt.Errorf("no idle or load runs in the demo's output:\n%s", out)
+		}
+		r["load/fixed"]["p99-over-scene"] = append(r["load/fixed"]["p99-over-scene"], fixed.P99GapMS-scene.P99GapMS)
+		r["load/fixed"]["max-over-scene"] = append(r["load/fixed"]["max-over-scene"], fixed.MaxGapMS-scene.MaxGapMS)
+		r["load/fixed"]["load-ratio"] = append(r["load/fixed"]["load-ratio"], fixed.LoadMS/stalling.LoadMS)
+	}
+	ms := func(unit string) col { return col{unit, 1, unit} }
+	fmt.Fprintln(w, "| scenario | variant | max gap, ms | p99 gap, ms | max Update, ms | max Draw, ms | load time, ms | reports | titles (first run) |\n|---|---|---|---|---|---|---|---|---|")
+	for _, key := range order {
+		scenario, variant, _ := strings.Cut(key, "/")
+		cells := []string{scenario, variant}
+		for _, unit := range []string{"max", "p99", "upd", "draw", "load"} {
+			c := r.cell(key, ms(unit))
+			if c == "0" {
+				c = "–" // the host's loop has no Update, Draw or load
+			}
+			cells = append(cells, c)
+		}
+		reports := r[key]["reports"]
+		cells = append(cells, fmt.Sprint(slices.Min(reports)))
+		if hi := slices.Max(reports); hi != slices.Min(reports) {
+			cells[len(cells)-1] += fmt.Sprintf("–%v", hi)
+		}
+		fmt.Fprintf(w, "| %s | %s |\n", strings.Join(cells, " | "), strings.Join(titles[key], "; "))
+	}
+	fmt.Fprintln(w)
+
+	p99, longest := r.med("load/fixed", "p99"), r.med("load/fixed", "max")
+	fmt.Fprint(w, check("fixed load: p99 gap ≤ 20 ms and max ≤ 50 ms", p99 <= 20 && longest <= 50,
+		fmt.Sprintf("p99 %s ms, max %s ms, while the stalling load froze for %s ms. The scene alone: p99 %s ms, max %s ms; the host's sleep loop: p99 %s ms, max %s ms.",
+			num(p99), num(longest), num(r.med("load/stalling", "max")), num(r.med("idle/baseline", "p99")), num(r.med("idle/baseline", "max")),
+			num(r.med("host/sleep loop", "p99")), num(r.med("host/sleep loop", "max")))))
+	const tick = 1000.0 / 60
+	overP99, overMax := r.med("load/fixed", "p99-over-scene"), r.med("load/fixed", "max-over-scene")
+	fmt.Fprint(w, check(fmt.Sprintf("fixed load over the scene alone in the same run: p99 ≤ +%s ms and max ≤ +%s ms", num(20-tick), num(50-tick)),
+		overP99 <= 20-tick && overMax <= 50-tick,
+		fmt.Sprintf("%s ms and %s ms (medians of the runs' differences).", signed(overP99), signed(overMax))))
+	ratio := r.med("load/fixed", "load-ratio")
+	fmt.Fprint(w, check("fixed load time ≤ 1.25× the stalling one", ratio <= 1.25,
+		fmt.Sprintf("%s ms against %s ms (%s×).", num(r.med("load/fixed", "load")), num(r.med("load/stalling", "load")), num(ratio))))
+	fmt.Fprintln(w)
+	return nil
+}
+
+// decodeDemoRuns reads the JSON arrays that the demo's runs printed one
+// after the other.
+func decodeDemoRuns(out []byte) ([][]demorun.Run, error) {
+	var runs [][]demorun.Run
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var run []demorun.Run
+		err := dec.Decode(&run)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the demo's output is not JSON runs: %v\n%s", err, out)
+		}
+		runs = append(runs, run)
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("no JSON runs in the demo's output:\n%s", out)
+	}
+	return runs, nil
+}
+
+// signed prints a figure with its sign.
+func signed(v float64) string {
+	if v >= 0 {
+		return "+" + num(v)
+	}
+	return num(v)
 }

@@ -4,8 +4,8 @@ package demorun
 
 // Run is one scripted scenario run.
 type Run struct {
-	Scenario  string   `json:"scenario"`      // "idle", "load", "network", "lock" or "cpu"
-	Variant   string   `json:"variant"`       // "baseline" (idle), "stalling" or "fixed"
+	Scenario  string   `json:"scenario"`      // "host", "idle", "load", "network", "lock" or "cpu"
+	Variant   string   `json:"variant"`       // "sleep loop" (host), "baseline" (idle), "stalling" or "fixed"
 	MaxGapMS  float64  `json:"max_gap_ms"`    // longest time between the starts of two ticks
 	P99GapMS  float64  `json:"p99_gap_ms"`    // 99th percentile of the same
 	MaxUpdMS  float64  `json:"max_update_ms"` // longest Update
