@@ -63,9 +63,13 @@ func TestScript(t *testing.T) {
 		}
 	}
 	// The fixed load keeps frames well under the frozen-frame threshold
-	// (700 ms) while the stalling one freezes for seconds.
-	if stall, fixed := runs[baselines], runs[baselines+1]; fixed.MaxGapMS > 350 || stall.MaxGapMS < 1000 {
-		t.Errorf("load: max frame gap stalling %.0f ms, fixed %.0f ms; want seconds against well under 700 ms", stall.MaxGapMS, fixed.MaxGapMS)
+	// (700 ms): it adds at most half of it to the scene's own longest gap,
+	// which a hypervisor taking the VM's CPUs away can stretch on its own.
+	// The stalling load freezes for seconds.
+	scene, stall, fixed := runs[1], runs[baselines], runs[baselines+1]
+	if fixed.MaxGapMS > scene.MaxGapMS+350 || stall.MaxGapMS < 1000 {
+		t.Errorf("load: max frame gap stalling %.0f ms, fixed %.0f ms, the scene alone %.0f ms; want seconds against at most 350 ms more than the scene alone",
+			stall.MaxGapMS, fixed.MaxGapMS, scene.MaxGapMS)
 	}
 	if info, err := os.Stat(shot); err != nil || info.Size() == 0 {
 		t.Errorf("no screenshot: %v", err)

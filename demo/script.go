@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/framewatch/framewatch/internal/demorun"
+	"github.com/framewatch/framewatch/internal/steal"
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
@@ -31,6 +32,7 @@ type script struct {
 	phase      int // 0 settle, 1 running, 2 tail
 	ticks      int
 	stallsAt   uint64
+	stealAt    steal.Mark
 	runs       []Run
 	titles     []string // report titles seen during the current run
 	spooled    int      // reports spooled when noteTitle last looked
@@ -66,6 +68,7 @@ func (sc *script) step(g *game) error {
 			g.timing.reset()
 			sc.titles = nil
 			sc.stallsAt = g.w.Stats().Stalls
+			sc.stealAt = steal.Now()
 			sc.phase, sc.ticks = 1, 0
 			g.trigger()
 		}
@@ -85,7 +88,7 @@ func (sc *script) step(g *game) error {
 
 func (sc *script) record(g *game) {
 	st := sc.plan[sc.at]
-	r := g.timing.run(st.s.name, st.variant())
+	r := g.timing.run(st.s.name, st.variant(), sc.stealAt)
 	r.LoadMS = ms(g.lastTime)
 	r.Reports = int(g.w.Stats().Stalls - sc.stallsAt)
 	r.Titles = append(r.Titles, sc.titles...)
@@ -119,9 +122,9 @@ func (st step) variant() string {
 	return "stalling"
 }
 
-// run returns the frame figures of a Run.
-func (t *frameTiming) run(scenario, variant string) Run {
-	return Run{
+// run returns the frame figures of a Run that started at mark.
+func (t *frameTiming) run(scenario, variant string, mark steal.Mark) Run {
+	r := Run{
 		Scenario:  scenario,
 		Variant:   variant,
 		MaxGapMS:  ms(slices.Max(append(t.gaps, 0))),
@@ -130,6 +133,10 @@ func (t *frameTiming) run(scenario, variant string) Run {
 		MaxDrawMS: ms(slices.Max(append(t.draws, 0))),
 		Titles:    []string{},
 	}
+	if pct, ok := mark.Since(); ok {
+		r.StealPct = &pct
+	}
+	return r
 }
 
 // hostBaseline measures the floor that the machine itself puts under any
@@ -139,11 +146,12 @@ func (t *frameTiming) run(scenario, variant string) Run {
 func hostBaseline() Run {
 	var p pacer
 	var t frameTiming
+	mark := steal.Now()
 	for range idleTicks + 1 {
 		p.wait(tickPeriod())
 		t.updateStart()
 	}
-	return t.run("host", "sleep loop")
+	return t.run("host", "sleep loop", mark)
 }
 
 // msCell prints a figure of the table, or a dash for none: the host's
@@ -191,14 +199,18 @@ func (sc *script) print(w io.Writer, asJSON bool) error {
 		return enc.Encode(sc.runs)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\tvariant\tmax gap\tp99 gap\tmax Update\tmax Draw\tload time\treports\ttitle")
+	fmt.Fprintln(tw, "scenario\tvariant\tmax gap\tp99 gap\tmax Update\tmax Draw\tload time\tCPU stolen\treports\ttitle")
 	for _, r := range sc.runs {
 		title := strings.Join(r.Titles, "; ")
 		if r.Error != "" {
 			title = "error: " + r.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Scenario, r.Variant, msCell(r.MaxGapMS), msCell(r.P99GapMS),
-			msCell(r.MaxUpdMS), msCell(r.MaxDrawMS), msCell(r.LoadMS), r.Reports, title)
+		stolen := "–"
+		if r.StealPct != nil {
+			stolen = fmt.Sprintf("%.1f%%", *r.StealPct)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Scenario, r.Variant, msCell(r.MaxGapMS), msCell(r.P99GapMS),
+			msCell(r.MaxUpdMS), msCell(r.MaxDrawMS), msCell(r.LoadMS), stolen, r.Reports, title)
 	}
 	return tw.Flush()
 }

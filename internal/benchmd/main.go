@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/framewatch/framewatch/internal/steal"
 )
 
 func main() {
@@ -95,7 +97,7 @@ func (s section) write(w io.Writer, count int) error {
 		shown = fmt.Sprintf("for i in $(seq %d); do %s; done", runs, shown)
 	}
 	fmt.Fprintf(w, "## %s\n\n```sh\n%s\n```\n\n%s\n\n", s.title, shown, strings.TrimSpace(s.intro))
-	before := readCPUTimes()
+	before := steal.Now()
 	var out []byte
 	for range runs {
 		c := exec.Command(cmd[0], cmd[1:]...)
@@ -107,50 +109,10 @@ func (s section) write(w io.Writer, count int) error {
 		}
 		out = append(out, o...)
 	}
-	if steal, ok := before.stealSince(); ok {
-		fmt.Fprintf(w, "CPU time stolen by the hypervisor while this ran: %s%%.\n\n", num(steal))
+	if pct, ok := before.Since(); ok {
+		fmt.Fprintf(w, "CPU time stolen by the hypervisor while this ran: %s%%.\n\n", num(pct))
 	}
 	return s.render(w, out)
-}
-
-// cpuTimes are the machine's CPU times from /proc/stat, in clock ticks.
-type cpuTimes struct{ steal, total uint64 }
-
-// readCPUTimes returns the zero cpuTimes where /proc/stat is missing.
-func readCPUTimes() cpuTimes {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return cpuTimes{}
-	}
-	return parseCPUTimes(string(b))
-}
-
-// parseCPUTimes reads the "cpu" line: user nice system idle iowait irq
-// softirq steal, then guest times, which user and nice already include.
-func parseCPUTimes(stat string) cpuTimes {
-	line, _, _ := strings.Cut(stat, "\n")
-	f := strings.Fields(line)
-	if len(f) < 9 || f[0] != "cpu" {
-		return cpuTimes{}
-	}
-	var t cpuTimes
-	for i, v := range f[1:9] {
-		n, _ := strconv.ParseUint(v, 10, 64)
-		t.total += n
-		if i == 7 {
-			t.steal = n
-		}
-	}
-	return t
-}
-
-// stealSince returns the percentage of CPU time stolen since t was read.
-func (t cpuTimes) stealSince() (float64, bool) {
-	now := readCPUTimes()
-	if t.total == 0 || now.total <= t.total {
-		return 0, false
-	}
-	return 100 * float64(now.steal-t.steal) / float64(now.total-t.total), true
 }
 
 // results are benchmark figures by benchmark name (without the -N CPU

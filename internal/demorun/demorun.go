@@ -4,14 +4,18 @@ package demorun
 
 // Run is one scripted scenario run.
 type Run struct {
-	Scenario  string   `json:"scenario"`      // "host", "idle", "load", "network", "lock" or "cpu"
-	Variant   string   `json:"variant"`       // "sleep loop" (host), "baseline" (idle), "stalling" or "fixed"
-	MaxGapMS  float64  `json:"max_gap_ms"`    // longest time between the starts of two ticks
-	P99GapMS  float64  `json:"p99_gap_ms"`    // 99th percentile of the same
-	MaxUpdMS  float64  `json:"max_update_ms"` // longest Update
-	MaxDrawMS float64  `json:"max_draw_ms"`   // longest Draw
-	LoadMS    float64  `json:"load_ms"`       // from the trigger to the scenario's result
-	Reports   int      `json:"reports"`       // stalls the watchdog reported during the run
-	Titles    []string `json:"titles"`        // their report titles
-	Error     string   `json:"error,omitempty"`
+	Scenario  string  `json:"scenario"`      // "host", "idle", "load", "network", "lock" or "cpu"
+	Variant   string  `json:"variant"`       // "sleep loop" (host), "baseline" (idle), "stalling" or "fixed"
+	MaxGapMS  float64 `json:"max_gap_ms"`    // longest time between the starts of two ticks
+	P99GapMS  float64 `json:"p99_gap_ms"`    // 99th percentile of the same
+	MaxUpdMS  float64 `json:"max_update_ms"` // longest Update
+	MaxDrawMS float64 `json:"max_draw_ms"`   // longest Draw
+	LoadMS    float64 `json:"load_ms"`       // from the trigger to the scenario's result
+	// StealPct is the share of all CPU time, in percent, that the
+	// hypervisor took from the machine during the run; nil where that is
+	// unknown (not Linux). Frame gaps grow with it.
+	StealPct *float64 `json:"steal_pct,omitempty"`
+	Reports  int      `json:"reports"` // stalls the watchdog reported during the run
+	Titles   []string `json:"titles"`  // their report titles
+	Error    string   `json:"error,omitempty"`
 }
