@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -198,7 +199,8 @@ func (sc *script) print(w io.Writer, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sc.runs)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tvariant\tmax gap\tp99 gap\tmax Update\tmax Draw\tload time\tCPU stolen\treports\ttitle")
 	for _, r := range sc.runs {
 		title := strings.Join(r.Titles, "; ")
@@ -212,5 +214,14 @@ func (sc *script) print(w io.Writer, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Scenario, r.Variant, msCell(r.MaxGapMS), msCell(r.P99GapMS),
 			msCell(r.MaxUpdMS), msCell(r.MaxDrawMS), msCell(r.LoadMS), stolen, r.Reports, title)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// tabwriter pads the empty last cells of runs without reports.
+	for line := range strings.Lines(table.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
