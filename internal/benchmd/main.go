@@ -16,6 +16,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -29,9 +30,12 @@ import (
 func main() {
 	out := flag.String("o", "BENCHMARKS.md", "file to write")
 	count := flag.Int("count", 5, "runs of each benchmark; tables show medians")
-	only := flag.String("only", "", "comma-separated sections to run (watchdog, ebitenwatch, workslicer, demo); default all")
+	only := flag.String("only", "", "comma-separated sections to run (watchdog, ebitenwatch, workslicer, demo), into a file named by -o; default all")
 	flag.Parse()
 	log.SetFlags(0)
+	if err := checkOnly(*only, *out); err != nil {
+		log.Fatalf("benchmd: %v", err)
+	}
 
 	started := time.Now()
 	loadBefore := loadAvg()
@@ -52,6 +56,23 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("benchmd: wrote %s in %s", *out, time.Since(started).Round(time.Second))
+}
+
+// checkOnly rejects -only with a section that does not exist, and -only
+// into BENCHMARKS.md, which it would cut down to those sections.
+func checkOnly(only, out string) error {
+	if only == "" {
+		return nil
+	}
+	for _, name := range strings.Split(only, ",") {
+		if !slices.ContainsFunc(sections, func(s section) bool { return s.title == name }) {
+			return fmt.Errorf("-only: no section %q (want watchdog, ebitenwatch, workslicer or demo)", name)
+		}
+	}
+	if filepath.Base(out) == "BENCHMARKS.md" {
+		return fmt.Errorf("-only writes part of the benchmarks: name another file with -o")
+	}
+	return nil
 }
 
 func writeHeader(w io.Writer, started time.Time, loadBefore, loadAfter string) {

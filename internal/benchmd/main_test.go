@@ -69,7 +69,7 @@ func TestRenderDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		// Off Linux a run has no steal figure.
+		// Rows without steal_pct (off Linux) show a dash.
 		"| host | sleep loop | 19.0 (18.0–20.0) | 17.0 | – | – | – | – | 0 |  |",
 		"| load | stalling | 2000 (1900–2100) | 2000 (1900–2100) | 1900 (1800–2000) | 1.00 | 1900 (1800–2000) | – | 1 | Frozen Frame: main.readAsset |",
 		// A steal of 0 is a figure, not a missing one.
@@ -79,7 +79,7 @@ func TestRenderDemo(t *testing.T) {
 		// Run by run the load adds 2 and 3 ms to p99, and 10 and 4 ms to max.
 		"p99 ≤ +3.33 ms and max ≤ +33.3 ms: **met**. +2.50 ms and +7.00 ms (medians of the runs' differences). The hypervisor took 2.00% of the CPU time during the fixed load and 2.00% during the scene alone.",
 		// 2100/2000 and 1900/1800: 1.05 and 1.06.
-		"- fixed load time ≤ 1.25× the stalling one: **met**. 2000 ms against 1900 ms (1.05×).",
+		"- fixed load time ≤ 1.25× the stalling one: **met**. 2000 ms against 1900 ms; 1.05× (median of the runs' ratios).",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in:\n%s", want, b.String())
@@ -88,9 +88,33 @@ func TestRenderDemo(t *testing.T) {
 }
 
 func TestRenderDemoRejectsOutputWithoutRuns(t *testing.T) {
-	for _, out := range []string{"", "panic: no display\n", `[{"scenario": "host", "variant": "sleep loop"}]`} {
+	whole := `{"scenario": "idle", "variant": "baseline", "p99_gap_ms": 18}, {"scenario": "load", "variant": "stalling", "load_ms": 2000}`
+	for _, out := range []string{
+		"", "panic: no display\n", `[{"scenario": "host", "variant": "sleep loop"}]`,
+		// The first run is whole; the second has no fixed load, then a failed one.
+		"[" + whole + `, {"scenario": "load", "variant": "fixed"}]` + "\n[" + whole + "]",
+		"[" + whole + `, {"scenario": "load", "variant": "fixed", "error": "decode: bad PNG"}]`,
+	} {
 		if err := renderDemo(io.Discard, []byte(out)); err == nil {
 			t.Errorf("renderDemo(%q) = nil, want an error", out)
+		}
+	}
+}
+
+func TestCheckOnly(t *testing.T) {
+	for _, c := range []struct {
+		only, out string
+		ok        bool
+	}{
+		{"", "BENCHMARKS.md", true},
+		{"demo", "/tmp/demo.md", true},
+		{"demo,watchdog", "/tmp/x.md", true},
+		{"demo", "BENCHMARKS.md", false},
+		{"demo", "../BENCHMARKS.md", false},
+		{"dmeo", "/tmp/x.md", false},
+	} {
+		if err := checkOnly(c.only, c.out); (err == nil) != c.ok {
+			t.Errorf("checkOnly(%q, %q) = %v, want ok %v", c.only, c.out, err, c.ok)
 		}
 	}
 }

@@ -130,14 +130,16 @@ Ebitengine window (under Xvfb with Mesa's software renderer when there is
 no display). A frame gap is the time between the starts of consecutive
 ticks, which is what a player sees; busy times are the longest Update
 (workslicer's chunks included) and Draw (the overlay included). Two
-baselines come first, each 2.5 s: host, a loop that only sleeps from one
-60 Hz tick to the next, before the window opens, is the floor this machine
-puts under any frame loop; idle, the scene alone with no work, adds what
-drawing and presenting cost here. The script runs three times; the
-targets are for the fixed thrashing load: p99 gap ≤ 20 ms, max gap ≤ 50 ms,
-and a total load time at most 1.25× the stalling load's. Where even the
-scene alone cannot keep to a tick, the load is held to what those targets
-allow over a tick (16.7 ms), on top of the scene alone in the same run.`,
+baselines come first: host, a loop that only sleeps from one 60 Hz tick
+to the next, before the window opens, is the floor this machine puts
+under any frame loop; idle, the scene alone with no work, adds what
+drawing and presenting cost here. Each row gives the CPU time the
+hypervisor took during it. The script runs three times. The targets are
+for the fixed thrashing load: p99 gap ≤ 20 ms, max gap ≤ 50 ms, and a
+total load time at most 1.25× the stalling load's. Since on this VM even
+the scene alone often misses a tick, a second check holds the fixed load,
+run by run, to what those targets allow over a tick (16.7 ms) on top of
+the scene alone in the same run.`,
 		render: renderDemo,
 	},
 }
@@ -150,7 +152,17 @@ func renderDemo(w io.Writer, out []byte) error {
 		return err
 	}
 	r, order, titles := results{}, []string{}, map[string][]string{}
-	for _, run := range runs {
+	for i, run := range runs {
+		// The rows the checks compare, which every run must have whole.
+		byKey := map[string]demorun.Run{}
+		for _, x := range run {
+			byKey[x.Scenario+"/"+x.Variant] = x
+		}
+		for _, key := range []string{"idle/baseline", "load/stalling", "load/fixed"} {
+			if x, ok := byKey[key]; !ok || x.Error != "" {
+				return fmt.Errorf("demo run %d: no %s row, or it failed (%q):\n%s", i+1, key, x.Error, out)
+			}
+		}
 		for _, x := range run {
 			key := x.Scenario + "/" + x.Variant
 			if r[key] == nil {
@@ -165,14 +177,7 @@ func renderDemo(w io.Writer, out []byte) error {
 			}
 		}
 		// What the fixed load adds to the scene alone, run by run.
-		byKey := map[string]demorun.Run{}
-		for _, x := range run {
-			byKey[x.Scenario+"/"+x.Variant] = x
-		}
 		fixed, stalling, scene := byKey["load/fixed"], byKey["load/stalling"], byKey["idle/baseline"]
-		if stalling.LoadMS == 0 || scene.P99GapMS == 0 {
-			return fmt.Errorf("no idle or load runs in the demo's output:\n%s", out)
-		}
 		r["load/fixed"]["p99-over-scene"] = append(r["load/fixed"]["p99-over-scene"], fixed.P99GapMS-scene.P99GapMS)
 		r["load/fixed"]["max-over-scene"] = append(r["load/fixed"]["max-over-scene"], fixed.MaxGapMS-scene.MaxGapMS)
 		r["load/fixed"]["load-ratio"] = append(r["load/fixed"]["load-ratio"], fixed.LoadMS/stalling.LoadMS)
@@ -215,7 +220,7 @@ func renderDemo(w io.Writer, out []byte) error {
 		fmt.Sprintf("%s ms and %s ms (medians of the runs' differences).%s", signed(overP99), signed(overMax), stolen)))
 	ratio := r.med("load/fixed", "load-ratio")
 	fmt.Fprint(w, check("fixed load time ≤ 1.25× the stalling one", ratio <= 1.25,
-		fmt.Sprintf("%s ms against %s ms (%s×).", num(r.med("load/fixed", "load")), num(r.med("load/stalling", "load")), num(ratio))))
+		fmt.Sprintf("%s ms against %s ms; %s× (median of the runs' ratios).", num(r.med("load/fixed", "load")), num(r.med("load/stalling", "load")), num(ratio))))
 	fmt.Fprintln(w)
 	return nil
 }
