@@ -83,7 +83,7 @@ func run(f flags) error {
 	}
 	g := newGame(f, w, sched, server)
 	if f.script {
-		g.script.runs = append(g.script.runs, hostBaseline())
+		g.script.measureHost()
 	}
 	ebiten.SetWindowSize(screenW, screenH)
 	// Every frame covers the whole screen, so clearing it first is a

@@ -3,4 +3,4 @@
 package main
 
 // lowerPriority does nothing here; see priority_linux.go.
-func lowerPriority() {}
+func lowerPriority() error { return nil }

@@ -89,7 +89,7 @@ func (sc *script) step(g *game) error {
 
 func (sc *script) record(g *game) {
 	st := sc.plan[sc.at]
-	r := g.timing.run(st.s.name, st.variant(), sc.stealAt)
+	r := g.timing.summary(st.s.name, st.variant(), sc.stealAt)
 	r.LoadMS = ms(g.lastTime)
 	r.Reports = int(g.w.Stats().Stalls - sc.stallsAt)
 	r.Titles = append(r.Titles, sc.titles...)
@@ -123,8 +123,8 @@ func (st step) variant() string {
 	return "stalling"
 }
 
-// run returns the frame figures of a Run that started at mark.
-func (t *frameTiming) run(scenario, variant string, mark steal.Mark) Run {
+// summary returns the frame figures of a Run that started at mark.
+func (t *frameTiming) summary(scenario, variant string, mark steal.Mark) Run {
 	r := Run{
 		Scenario:  scenario,
 		Variant:   variant,
@@ -140,19 +140,21 @@ func (t *frameTiming) run(scenario, variant string, mark steal.Mark) Run {
 	return r
 }
 
-// hostBaseline measures the floor that the machine itself puts under any
-// frame loop: idleTicks ticks of a loop that only sleeps, paced as frames
-// are, with no window. Where the host's scheduler or hypervisor wakes it
+// measureHost records the host baseline: the floor that the machine itself
+// puts under any frame loop, from a loop that only sleeps from tick to
+// tick, paced as frames are, with no window. It runs before the game, for
+// as many ticks as the idle baseline is measured (its run and tail), and
+// blocks that long. Where the host's scheduler or hypervisor wakes it
 // late, every frame loop on it is late too.
-func hostBaseline() Run {
+func (sc *script) measureHost() {
 	var p pacer
 	var t frameTiming
 	mark := steal.Now()
-	for range idleTicks + 1 {
+	for range idleTicks + tailTicks + 1 {
 		p.wait(tickPeriod())
 		t.updateStart()
 	}
-	return t.run("host", "sleep loop", mark)
+	sc.runs = append(sc.runs, t.summary("host", "sleep loop", mark))
 }
 
 // msCell prints a figure of the table, or a dash for none: the host's

@@ -2,7 +2,8 @@
 // demo, its test and the benchmark generator read one definition.
 package demorun
 
-// Run is one scripted scenario run.
+// Run is one scripted scenario run. The host's run has no Update, Draw or
+// load, and gives 0 for each.
 type Run struct {
 	Scenario  string  `json:"scenario"`      // "host", "idle", "load", "network", "lock" or "cpu"
 	Variant   string  `json:"variant"`       // "sleep loop" (host), "baseline" (idle), "stalling" or "fixed"
