@@ -88,12 +88,14 @@ func TestRenderDemo(t *testing.T) {
 }
 
 func TestRenderDemoRejectsOutputWithoutRuns(t *testing.T) {
-	whole := `{"scenario": "idle", "variant": "baseline", "p99_gap_ms": 18}, {"scenario": "load", "variant": "stalling", "load_ms": 2000}`
+	whole := `{"scenario": "host", "variant": "sleep loop", "p99_gap_ms": 17}, {"scenario": "idle", "variant": "baseline", "p99_gap_ms": 18}, {"scenario": "load", "variant": "stalling", "load_ms": 2000}`
 	for _, out := range []string{
 		"", "panic: no display\n", `[{"scenario": "host", "variant": "sleep loop"}]`,
 		// The first run is whole; the second has no fixed load, then a failed one.
 		"[" + whole + `, {"scenario": "load", "variant": "fixed"}]` + "\n[" + whole + "]",
 		"[" + whole + `, {"scenario": "load", "variant": "fixed", "error": "decode: bad PNG"}]`,
+		// No host row.
+		strings.Replace("["+whole+`, {"scenario": "load", "variant": "fixed"}]`, `"host"`, `"hots"`, 1),
 	} {
 		if err := renderDemo(io.Discard, []byte(out)); err == nil {
 			t.Errorf("renderDemo(%q) = nil, want an error", out)

@@ -158,7 +158,7 @@ func renderDemo(w io.Writer, out []byte) error {
 		for _, x := range run {
 			byKey[x.Scenario+"/"+x.Variant] = x
 		}
-		for _, key := range []string{"idle/baseline", "load/stalling", "load/fixed"} {
+		for _, key := range []string{"host/sleep loop", "idle/baseline", "load/stalling", "load/fixed"} {
 			if x, ok := byKey[key]; !ok || x.Error != "" {
 				return fmt.Errorf("demo run %d: no %s row, or it failed (%q):\n%s", i+1, key, x.Error, out)
 			}
