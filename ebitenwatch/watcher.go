@@ -241,6 +241,11 @@ func (s *sink) StallStarted(st *watchdog.Stall) {
 	s.rep.StallStarted(st)
 }
 
+func (s *sink) StallUpdated(st *watchdog.Stall) {
+	s.tag(st)
+	s.rep.StallUpdated(st)
+}
+
 func (s *sink) StallEnded(st *watchdog.Stall) {
 	s.tag(st)
 	s.rep.StallEnded(st)

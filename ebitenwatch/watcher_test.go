@@ -311,6 +311,7 @@ func TestBadOptions(t *testing.T) {
 type nopSink struct{}
 
 func (nopSink) StallStarted(*watchdog.Stall) {}
+func (nopSink) StallUpdated(*watchdog.Stall) {}
 func (nopSink) StallEnded(*watchdog.Stall)   {}
 
 // Close waits for delivery no longer than Report.FlushTimeout, and what

@@ -168,6 +168,35 @@ func (r *Reporter) StallStarted(s *watchdog.Stall) {
 	r.live[s.ID] = ls
 }
 
+// StallUpdated implements watchdog.Sink. It rewrites the stall's
+// in-progress file with everything sampled so far, so that a game killed
+// now is reported where it is now, not where it was at detection.
+func (r *Reporter) StallUpdated(s *watchdog.Stall) {
+	if s == nil {
+		return
+	}
+	defer r.recoverLog("StallUpdated")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ls := r.live[s.ID]
+	if r.closed || ls == nil {
+		return
+	}
+	ev, rec := r.buildStall(s, ls.id)
+	data, err := encode(ev, rec)
+	if err != nil {
+		r.problem("encoding a stall", err)
+		return
+	}
+	f, err := r.spool.write(ls.name, data, true)
+	if err != nil {
+		r.problem("updating a stall in progress", err)
+		return
+	}
+	ls.f.Close()
+	ls.f, ls.ev, ls.rec = f, ev, rec
+}
+
 // StallEnded implements watchdog.Sink. It replaces the stall's in-progress
 // file with the final report, prints it to Console when there is no DSN,
 // and wakes the delivery goroutine. Past Options.MaxPerFingerprint events

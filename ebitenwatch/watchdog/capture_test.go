@@ -287,4 +287,5 @@ func TestBadSinkNeverHurtsTheGame(t *testing.T) {
 type panickingSink struct{}
 
 func (panickingSink) StallStarted(*watchdog.Stall) { panic("sink bug") }
+func (panickingSink) StallUpdated(*watchdog.Stall) { panic("sink bug") }
 func (panickingSink) StallEnded(*watchdog.Stall)   { panic("sink bug") }

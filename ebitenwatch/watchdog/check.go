@@ -139,6 +139,7 @@ func (c *checker) startStall(now time.Time) {
 		stacks:   make(map[string]int),
 		baseline: c.baseline,
 	}
+	s.nextUpdate = now.Add(UpdateInterval)
 	c.stall = s
 	c.w.frames.stallStarted()
 	s.sample(c, now, true)
@@ -176,15 +177,26 @@ type activeStall struct {
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
 	nextSample time.Time
+	nextUpdate time.Time
 }
+
+// UpdateInterval is the longest time between two StallUpdated calls of
+// one stall.
+const UpdateInterval = time.Second
 
 func (s *activeStall) advance(c *checker, now time.Time) {
 	s.Duration = c.busy
-	if s.Duration >= c.opts.Hang {
-		s.Tier = TierHang
+	rose := false
+	if s.Duration >= c.opts.Hang && s.Tier != TierHang {
+		s.Tier, rose = TierHang, true
 	}
 	if s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample) {
 		s.sample(c, now, false)
+	}
+	if rose || !now.Before(s.nextUpdate) {
+		s.nextUpdate = now.Add(UpdateInterval)
+		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+		c.deliver(Sink.StallUpdated, s.snapshot())
 	}
 }
 

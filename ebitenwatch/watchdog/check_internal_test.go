@@ -12,9 +12,10 @@ import (
 // watchdog that wakes late: something synctest's clock cannot do, since it
 // never lets a ready goroutine fall behind.
 
-type countingSink struct{ started, ended []*Stall }
+type countingSink struct{ started, updated, ended []*Stall }
 
 func (s *countingSink) StallStarted(st *Stall) { s.started = append(s.started, st) }
+func (s *countingSink) StallUpdated(st *Stall) { s.updated = append(s.updated, st) }
 func (s *countingSink) StallEnded(st *Stall)   { s.ended = append(s.ended, st) }
 
 func newTestChecker(t *testing.T) (*Watchdog, *checker, *countingSink) {
@@ -145,5 +146,42 @@ func TestCheckPanicIsLogged(t *testing.T) {
 	c.safely(func() { c.check(now.Add(time.Second)) })
 	if !strings.Contains(logs.String(), "check panicked") || !strings.Contains(logs.String(), "assignment to entry in nil map") {
 		t.Errorf("the panic was not logged:\n%s", logs.String())
+	}
+}
+
+// A stall in progress is passed on again at least every UpdateInterval,
+// and at once when it becomes a hang, with the duration so far.
+func TestStallUpdatedWhileItLasts(t *testing.T) {
+	w, c, sink := newTestChecker(t)
+	now := startStall(t, w, c)
+	start := now
+	for now.Sub(start) < 5*time.Second {
+		now = now.Add(50 * time.Millisecond)
+		c.check(now)
+	}
+	if len(sink.updated) < 4 {
+		t.Fatalf("%d updates over 5 s of a stall, want at least 4", len(sink.updated))
+	}
+	var hangAt = -1
+	for i, u := range sink.updated {
+		if u.ID != sink.started[0].ID || u.Ended {
+			t.Fatalf("update %d: stall %d ended=%v, want stall %d in progress", i, u.ID, u.Ended, sink.started[0].ID)
+		}
+		if i > 0 && u.Duration <= sink.updated[i-1].Duration {
+			t.Errorf("update %d: duration %v did not grow from %v", i, u.Duration, sink.updated[i-1].Duration)
+		}
+		if hangAt < 0 && u.Tier == TierHang {
+			hangAt = i
+		}
+	}
+	if hangAt < 0 {
+		t.Fatal("no update reported the hang")
+	}
+	// The update that first says hang comes at the first check past Hang.
+	if d := sink.updated[hangAt].Duration; d >= c.opts.Hang+50*time.Millisecond {
+		t.Errorf("the hang was passed on at %v, more than one check after Hang (%v)", d, c.opts.Hang)
+	}
+	if len(sink.ended) != 0 {
+		t.Errorf("%d StallEnded while the stall lasts", len(sink.ended))
 	}
 }

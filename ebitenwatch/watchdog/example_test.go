@@ -12,6 +12,7 @@ import (
 type printSink struct{ done chan struct{} }
 
 func (printSink) StallStarted(*watchdog.Stall) {}
+func (printSink) StallUpdated(*watchdog.Stall) {}
 
 func (p printSink) StallEnded(s *watchdog.Stall) {
 	fmt.Printf("%s stalled (%s, %s) in %s\n", s.Phase, s.Tier, s.Class, path.Base(s.Culprit.Function))

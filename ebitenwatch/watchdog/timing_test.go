@@ -17,6 +17,7 @@ import (
 type recorder struct {
 	mu      sync.Mutex
 	started []*watchdog.Stall
+	updated []*watchdog.Stall
 	ended   []*watchdog.Stall
 	at      []time.Time // arrival of each StallStarted
 	endedCh chan *watchdog.Stall
@@ -29,6 +30,12 @@ func (r *recorder) StallStarted(s *watchdog.Stall) {
 	defer r.mu.Unlock()
 	r.started = append(r.started, s)
 	r.at = append(r.at, time.Now())
+}
+
+func (r *recorder) StallUpdated(s *watchdog.Stall) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.updated = append(r.updated, s)
 }
 
 func (r *recorder) StallEnded(s *watchdog.Stall) {

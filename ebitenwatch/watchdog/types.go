@@ -170,10 +170,19 @@ type Stall struct {
 // watchdog's own goroutine, never the game's; a slow sink delays the
 // watchdog's next check but never the game. A panic in a sink is recovered
 // and logged.
+//
+// One stall gets exactly one StallStarted, then any number of
+// StallUpdated, then at most one StallEnded (none when the watchdog is
+// closed while the stall lasts).
 type Sink interface {
 	// StallStarted is called as soon as a stall is detected, with its first
 	// sample, so that a report exists even if the player kills the game.
 	StallStarted(s *Stall)
+	// StallUpdated is called while the stall lasts, with everything sampled
+	// so far: at the first check after its Tier rises, and otherwise at
+	// least every UpdateInterval (1 s), so that a sink can keep a record
+	// of where the game is now, not where it was at detection.
+	StallUpdated(s *Stall)
 	// StallEnded is called when the stalled phase returns, with the final
 	// duration and folded samples.
 	StallEnded(s *Stall)
