@@ -3,6 +3,7 @@ package ebitenwatch_test
 import (
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -78,5 +79,48 @@ func TestEveryPhaseReportsAndRepanics(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// goexitGame calls runtime.Goexit in Update, as a game might to end a
+// goroutine it thinks it owns.
+type goexitGame struct{ countingGame }
+
+func (goexitGame) Update() error { runtime.Goexit(); return nil }
+
+// TestGoexitPassesThrough: runtime.Goexit inside a wrapped phase ends the
+// goroutine exactly as it would without the wrapper. It is not a panic:
+// nothing is reported and nothing is raised.
+func TestGoexitPassesThrough(t *testing.T) {
+	var console strings.Builder
+	w, err := ebitenwatch.New(ebitenwatch.Options{
+		Report: report.Options{SpoolDir: t.TempDir(), Console: &console},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	g := w.Wrap(&goexitGame{})
+	type ending struct {
+		recovered any
+		returned  bool
+	}
+	done := make(chan ending, 1)
+	go func() {
+		var e ending
+		defer func() {
+			e.recovered = recover()
+			done <- e
+		}()
+		g.Update()
+		e.returned = true
+	}()
+	e := <-done
+	if e.recovered != nil || e.returned {
+		t.Errorf("Goexit in Update ended as recovered=%#v returned=%v; want the goroutine to exit with nothing raised", e.recovered, e.returned)
+	}
+	if n := w.Stats().Reports.Spooled; n != 0 {
+		t.Errorf("Goexit was reported (%d reports):\n%s", n, console.String())
 	}
 }

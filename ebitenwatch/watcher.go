@@ -160,9 +160,14 @@ func (w *Watcher) Close() error {
 //	}()
 //
 // and sets ok just before its exit, so that the common path does not pay
-// for recover.
+// for recover. Recover returns nil only when the phase called
+// runtime.Goexit (a panic(nil) recovers as *runtime.PanicNilError): that
+// is no crash, so the goroutine exits as it would without the wrapper.
 func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	w.wd.Exit()
+	if r == nil {
+		return
+	}
 	w.rep.ReportPanic(r, p, debug.Stack())
 	panic(r)
 }
