@@ -144,6 +144,7 @@ func deliverChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	fmt.Println("ready")
 	ok := rep.Flush(20 * time.Second)
 	rep.Close()
 	fmt.Println("flushed", ok)

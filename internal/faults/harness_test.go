@@ -120,9 +120,9 @@ func (p *proc) wait(timeout time.Duration) error {
 }
 
 // loop runs the loop child to the end of n stalls.
-func (s *scene) loop(n int) {
+func (s *scene) loop(n int, env ...string) {
 	s.t.Helper()
-	p := s.start("loop", fmt.Sprintf("%s=%d", stallsEnv, n))
+	p := s.start("loop", append([]string{fmt.Sprintf("%s=%d", stallsEnv, n)}, env...)...)
 	if err := p.wait(time.Duration(n)*3*time.Second + 30*time.Second); err != nil {
 		s.t.Fatalf("loop child: %v\n%s", err, p.out)
 	}
