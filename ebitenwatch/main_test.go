@@ -20,6 +20,8 @@ var children = map[string]func() int{
 	"panic-update":       func() int { return runWatched(&blockingGame{phase: "panic"}) },
 	"custom-error":       func() int { return runWatched(&blockingGame{phase: "error"}) },
 	"unfocused":          runUnfocused,
+	"focus-thief":        runFocusThief,
+	"minimize-no-wm":     runMinimizeWithoutWM,
 	"pixels-bare":        func() int { return runPixels(false) },
 	"pixels-wrapped":     func() int { return runPixels(true) },
 	"overlay-allocs":     runOverlayAllocs,

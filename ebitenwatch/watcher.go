@@ -6,7 +6,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
@@ -170,53 +169,6 @@ func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	}
 	w.rep.ReportPanic(r, p, debug.Stack())
 	panic(r)
-}
-
-// paused tells the watchdog when no frames run on purpose. Ebitengine
-// stops calling the game, so the loop sits between phases, while TPS is 0
-// or while the window is unfocused and the game does not run unfocused. A
-// phase that blocks is never paused: that is the game's own stall.
-func (w *Watcher) paused(p watchdog.Phase) bool {
-	return p == watchdog.PhaseIdle && (ebiten.TPS() == 0 || w.suspended.Load())
-}
-
-// focusPoll is how often window focus is polled, and how long a poll may
-// take before the main thread counts as busy.
-const focusPoll = 100 * time.Millisecond
-
-// pollFocus keeps w.suspended: whether Ebitengine has suspended the game
-// because its window lost focus. While suspended, Ebitengine's main thread
-// waits for focus and ebiten.IsFocused blocks until it returns, so a poll
-// that does not answer in time, for a game that does not run unfocused,
-// counts as suspended too.
-func (w *Watcher) pollFocus() {
-	defer close(w.polled)
-	t := time.NewTicker(focusPoll)
-	defer t.Stop()
-	answer := make(chan bool, 1)
-	asking := false
-	for {
-		select {
-		case <-w.stopPoll:
-			return
-		case <-t.C:
-		}
-		if ebiten.IsRunnableOnUnfocused() {
-			w.suspended.Store(false)
-			continue
-		}
-		if !asking {
-			asking = true
-			go func() { answer <- ebiten.IsFocused() }()
-		}
-		select {
-		case focused := <-answer:
-			asking = false
-			w.suspended.Store(!focused)
-		case <-time.After(focusPoll):
-			w.suspended.Store(true)
-		}
-	}
 }
 
 // ebitenVersion is the linked Ebitengine module version, if known.

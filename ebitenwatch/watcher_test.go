@@ -108,10 +108,10 @@ func printResult(err error, st ebitenwatch.Stats) {
 
 // child runs a child to its end and returns its output, its result and
 // its exit error.
-func child(t *testing.T, name string) (string, result, error) {
+func child(t *testing.T, name string, env ...string) (string, result, error) {
 	t.Helper()
 	spool := t.TempDir()
-	cmd := ebitentest.Command(t, name, "FRAMEWATCH_TEST_SPOOL="+spool)
+	cmd := ebitentest.Command(t, name, append([]string{"FRAMEWATCH_TEST_SPOOL=" + spool}, env...)...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -225,22 +225,37 @@ func TestErrorsPassThrough(t *testing.T) {
 	}
 }
 
-// runUnfocused minimises the window of a game that does not run unfocused.
-// Ebitengine then stops calling the game; that must not be reported. The
-// window never comes back under Xvfb, so the child reports from a
-// goroutine and exits.
+// runUnfocused has a game that does not run unfocused lose the focus to
+// another window, which a second process opens. Ebitengine then stops
+// calling the game; that must not be reported.
 func runUnfocused() int {
 	w, err := ebitenwatch.New(childOptions())
 	if err != nil {
 		fmt.Println(err)
 		return 1
 	}
-	g := &minimizingGame{running: make(chan struct{})}
+	g := &unfocusableGame{running: make(chan struct{})}
 	go func() {
 		<-g.running
-		// Under Xvfb, with no window manager, this call never returns.
-		go ebiten.MinimizeWindow()
-		time.Sleep(3 * time.Second)
+		thief, err := ebitentest.ChildCommand("focus-thief")
+		if err == nil {
+			err = thief.Start()
+		}
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		// Wait for the game to be suspended, then stay suspended a while.
+		var last int64
+		for still := 0; still < 30; {
+			time.Sleep(100 * time.Millisecond)
+			if n := ebiten.Tick(); n == last {
+				still++
+			} else {
+				last, still = n, 0
+			}
+		}
+		thief.Process.Kill()
 		printResult(nil, w.Stats())
 		os.Exit(0)
 	}()
@@ -249,29 +264,61 @@ func runUnfocused() int {
 	return 1
 }
 
-// minimizingGame signals once it has run 20 ticks.
-type minimizingGame struct {
+// runFocusThief opens a window, which takes the focus, and runs until
+// killed.
+func runFocusThief() int {
+	ebiten.SetWindowTitle("focus thief")
+	ebiten.RunGame(&countingGame{stopAt: -1})
+	return 0
+}
+
+// unfocusableGame stops running when unfocused from tick 20, and signals
+// then.
+type unfocusableGame struct {
 	ticks   int
 	running chan struct{}
 }
 
-func (g *minimizingGame) Update() error {
+func (g *unfocusableGame) Update() error {
 	g.ticks++
 	if g.ticks == 20 {
-		// Only now, so that a sibling test's window taking the focus
-		// cannot suspend the game before it has run.
+		// Only now, so that a window taking the focus cannot suspend the
+		// game before it has run.
 		ebiten.SetRunnableOnUnfocused(false)
 		close(g.running)
 	}
 	return nil
 }
 
-func (g *minimizingGame) Draw(*ebiten.Image)         {}
-func (g *minimizingGame) Layout(int, int) (int, int) { return 320, 240 }
+func (g *unfocusableGame) Draw(*ebiten.Image)         {}
+func (g *unfocusableGame) Layout(int, int) (int, int) { return 320, 240 }
+
+// runMinimizeWithoutWM minimises the window of a game that does not run
+// unfocused, on a display without a window manager: Ebitengine's main
+// thread then waits for the window to be iconified, forever, while the
+// window keeps the focus. The game is frozen; that is a stall.
+func runMinimizeWithoutWM() int {
+	w, err := ebitenwatch.New(childOptions())
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	g := &unfocusableGame{running: make(chan struct{})}
+	go func() {
+		<-g.running
+		go ebiten.MinimizeWindow() // never returns here
+		time.Sleep(3 * time.Second)
+		printResult(nil, w.Stats())
+		os.Exit(0)
+	}()
+	ebiten.RunGame(w.Wrap(g))
+	fmt.Println("the game ended instead of freezing")
+	return 1
+}
 
 func TestUnfocusedGameIsNotReported(t *testing.T) {
 	t.Parallel()
-	out, r, err := child(t, "unfocused")
+	out, r, err := child(t, "unfocused", ebitentest.PrivateDisplay(t))
 	if err != nil {
 		t.Fatalf("child failed: %v\n%s", err, out)
 	}
@@ -280,6 +327,22 @@ func TestUnfocusedGameIsNotReported(t *testing.T) {
 	}
 	if r.Stats.Stalls != 0 || len(titles(out)) != 0 {
 		t.Errorf("%d stalls reported while the game was suspended:\n%s", r.Stats.Stalls, out)
+	}
+}
+
+// A game that does not run unfocused is watched between phases while it
+// has the focus: its main thread being busy is not a suspension.
+func TestMainThreadBusyWhileFocusedIsReported(t *testing.T) {
+	t.Parallel()
+	out, r, err := child(t, "minimize-no-wm", ebitentest.PrivateDisplay(t))
+	if err != nil {
+		t.Fatalf("child failed: %v\n%s", err, out)
+	}
+	if r.Stats.Frames < 5 {
+		t.Fatalf("the game ran only %d frames before minimising\n%s", r.Stats.Frames, out)
+	}
+	if r.Stats.Stalls != 1 {
+		t.Errorf("%d stalls reported for a game frozen 3 s with the focus, want 1:\n%s", r.Stats.Stalls, out)
 	}
 }
 

@@ -11,9 +11,11 @@
 package ebitentest
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -47,13 +49,53 @@ func Main(m *testing.M, children map[string]func() int) {
 // name, with env added to the current environment. The caller starts it.
 func Command(t testing.TB, name string, env ...string) *exec.Cmd {
 	t.Helper()
+	cmd, err := ChildCommand(name, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// PrivateDisplay starts an X server of the test's own, for a child whose
+// window must keep or lose the focus only as the test says: windows of
+// other tests, which share the display xvfb-run made, take the focus when
+// they open. It returns the DISPLAY setting to add to the child's
+// environment, and stops the server when the test ends.
+func PrivateDisplay(t testing.TB) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		t.Fatalf("ebitentest: starting Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	// Xvfb writes the display number once it accepts clients.
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("ebitentest: Xvfb did not say its display: %v", err)
+	}
+	return "DISPLAY=:" + strings.TrimSpace(line)
+}
+
+// ChildCommand is Command for a child that starts a child of its own.
+func ChildCommand(name string, env ...string) (*exec.Cmd, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatalf("ebitentest: finding the test binary: %v", err)
+		return nil, fmt.Errorf("ebitentest: finding the test binary: %w", err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), childEnv+"="+name), env...)
-	return cmd
+	return cmd, nil
 }
 
 // testsGame runs the tests in its first Update, then ends the game.
