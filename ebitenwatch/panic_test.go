@@ -34,6 +34,21 @@ func (g panicGame) DrawFinalScreen(ebiten.FinalScreen, *ebiten.Image, ebiten.Geo
 	g.boom("DrawFinalScreen")
 }
 
+// quietWatcher is a Watcher in this process whose reports go to console
+// and a spool of the test's own, closed when the test ends.
+func quietWatcher(t *testing.T, console io.Writer) *ebitenwatch.Watcher {
+	t.Helper()
+	w, err := ebitenwatch.New(ebitenwatch.Options{
+		Report: report.Options{SpoolDir: t.TempDir(), Console: console},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
 // TestEveryPhaseReportsAndRepanics panics in each method the wrapper
 // forwards, in this process: each panic is reported once and re-raised
 // with its own value, and the wrapper goes on working afterwards.
@@ -49,14 +64,7 @@ func TestEveryPhaseReportsAndRepanics(t *testing.T) {
 	for where, call := range calls {
 		t.Run(where, func(t *testing.T) {
 			var console strings.Builder
-			w, err := ebitenwatch.New(ebitenwatch.Options{
-				Report: report.Options{SpoolDir: t.TempDir(), Console: &console},
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
+			w := quietWatcher(t, &console)
 			g := w.Wrap(panicGame{in: where})
 
 			got := func() (r any) {
@@ -93,14 +101,7 @@ func (goexitGame) Update() error { runtime.Goexit(); return nil }
 // nothing is reported and nothing is raised.
 func TestGoexitPassesThrough(t *testing.T) {
 	var console strings.Builder
-	w, err := ebitenwatch.New(ebitenwatch.Options{
-		Report: report.Options{SpoolDir: t.TempDir(), Console: &console},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := quietWatcher(t, &console)
 	g := w.Wrap(&goexitGame{})
 	type ending struct {
 		recovered any

@@ -225,10 +225,10 @@ func TestErrorsPassThrough(t *testing.T) {
 	}
 }
 
-// runUnfocused has a game that does not run unfocused lose the focus to
-// another window, which a second process opens. Ebitengine then stops
-// calling the game; that must not be reported.
-func runUnfocused() int {
+// runUnfocusable runs a watched game that stops running when unfocused
+// from tick 20. Then, on another goroutine, act does what the test needs
+// and returns when it is time to print the result and exit.
+func runUnfocusable(act func()) int {
 	w, err := ebitenwatch.New(childOptions())
 	if err != nil {
 		fmt.Println(err)
@@ -237,6 +237,20 @@ func runUnfocused() int {
 	g := &unfocusableGame{running: make(chan struct{})}
 	go func() {
 		<-g.running
+		act()
+		printResult(nil, w.Stats())
+		os.Exit(0)
+	}()
+	ebiten.RunGame(w.Wrap(g))
+	fmt.Println("the game ended while the test still ran")
+	return 1
+}
+
+// runUnfocused has the game lose the focus to another window, which a
+// second process opens. Ebitengine then stops calling the game; that must
+// not be reported.
+func runUnfocused() int {
+	return runUnfocusable(func() {
 		thief, err := ebitentest.ChildCommand("focus-thief")
 		if err == nil {
 			err = thief.Start()
@@ -245,6 +259,7 @@ func runUnfocused() int {
 			fmt.Println(err)
 			os.Exit(1)
 		}
+		defer thief.Process.Kill()
 		// Wait for the game to be suspended, then stay suspended a while.
 		var last int64
 		for still := 0; still < 30; {
@@ -255,13 +270,18 @@ func runUnfocused() int {
 				last, still = n, 0
 			}
 		}
-		thief.Process.Kill()
-		printResult(nil, w.Stats())
-		os.Exit(0)
-	}()
-	ebiten.RunGame(w.Wrap(g))
-	fmt.Println("the game ended instead of being suspended")
-	return 1
+	})
+}
+
+// runMinimizeWithoutWM minimises the window on a display without a window
+// manager: Ebitengine's main thread then waits for the window to be
+// iconified, forever, while the window keeps the focus. The game is
+// frozen; that is a stall.
+func runMinimizeWithoutWM() int {
+	return runUnfocusable(func() {
+		go ebiten.MinimizeWindow() // never returns here
+		time.Sleep(3 * time.Second)
+	})
 }
 
 // runFocusThief opens a window, which takes the focus, and runs until
@@ -292,29 +312,6 @@ func (g *unfocusableGame) Update() error {
 
 func (g *unfocusableGame) Draw(*ebiten.Image)         {}
 func (g *unfocusableGame) Layout(int, int) (int, int) { return 320, 240 }
-
-// runMinimizeWithoutWM minimises the window of a game that does not run
-// unfocused, on a display without a window manager: Ebitengine's main
-// thread then waits for the window to be iconified, forever, while the
-// window keeps the focus. The game is frozen; that is a stall.
-func runMinimizeWithoutWM() int {
-	w, err := ebitenwatch.New(childOptions())
-	if err != nil {
-		fmt.Println(err)
-		return 1
-	}
-	g := &unfocusableGame{running: make(chan struct{})}
-	go func() {
-		<-g.running
-		go ebiten.MinimizeWindow() // never returns here
-		time.Sleep(3 * time.Second)
-		printResult(nil, w.Stats())
-		os.Exit(0)
-	}()
-	ebiten.RunGame(w.Wrap(g))
-	fmt.Println("the game ended instead of freezing")
-	return 1
-}
 
 func TestUnfocusedGameIsNotReported(t *testing.T) {
 	t.Parallel()

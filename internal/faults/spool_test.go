@@ -145,21 +145,29 @@ func remount(t *testing.T, dir, mode string) {
 	}
 }
 
+// disturbedLoop runs the loop child for six stalls, calling disturb after
+// the first has ended and restore after the fourth, then delivers what the
+// spool holds.
+func (s *scene) disturbedLoop(disturb, restore func()) {
+	s.t.Helper()
+	p := s.start("loop", stallsEnv+"=6")
+	s.waitLedger(1, 30*time.Second)
+	disturb()
+	s.waitLedger(4, 30*time.Second)
+	restore()
+	if err := p.wait(60 * time.Second); err != nil {
+		s.t.Fatalf("loop child: %v\n%s", err, p.out)
+	}
+	s.deliver()
+}
+
 // TestReadOnlySpool makes the spool read-only while the game stalls: no
 // report is lost, none is false, and the game goes on.
 func TestReadOnlySpool(t *testing.T) {
 	t.Parallel()
 	s := newScene(t)
 	tmpfs(t, s.spool, "16m")
-	p := s.start("loop", stallsEnv+"=6")
-	s.waitLedger(1, 30*time.Second)
-	remount(t, s.spool, "ro")
-	s.waitLedger(4, 30*time.Second)
-	remount(t, s.spool, "rw")
-	if err := p.wait(60 * time.Second); err != nil {
-		t.Fatalf("loop child: %v\n%s", err, p.out)
-	}
-	s.deliver()
+	s.disturbedLoop(func() { remount(t, s.spool, "ro") }, func() { remount(t, s.spool, "rw") })
 	s.audit("read-only-spool", 20*time.Second)
 }
 
@@ -169,17 +177,12 @@ func TestFullDisk(t *testing.T) {
 	t.Parallel()
 	s := newScene(t)
 	tmpfs(t, s.spool, "1m")
-	p := s.start("loop", stallsEnv+"=6")
-	s.waitLedger(1, 30*time.Second)
 	filler := filepath.Join(s.spool, ".filler")
-	if err := os.WriteFile(filler, make([]byte, 1<<20), 0o600); err != nil && !strings.Contains(err.Error(), "no space") {
-		t.Fatal(err)
-	}
-	s.waitLedger(4, 30*time.Second)
-	os.Remove(filler)
-	if err := p.wait(60 * time.Second); err != nil {
-		t.Fatalf("loop child: %v\n%s", err, p.out)
-	}
-	s.deliver()
+	s.disturbedLoop(func() {
+		err := os.WriteFile(filler, make([]byte, 1<<20), 0o600)
+		if err != nil && !strings.Contains(err.Error(), "no space") {
+			t.Fatal(err)
+		}
+	}, func() { os.Remove(filler) })
 	s.audit("full-disk", 20*time.Second)
 }
