@@ -106,33 +106,6 @@ func TestServerErrorsAreRetried(t *testing.T) {
 	}
 }
 
-func TestPersistentServerErrorIsSetAside(t *testing.T) {
-	srv := newFakeSentry(t)
-	srv.setRespond(func(w http.ResponseWriter, n int) bool {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return true
-	})
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
-	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
-	deadline := time.Now().Add(5 * time.Second)
-	for len(dirFiles(t, filepath.Join(r.SpoolDir(), "failed"))) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("report never moved to failed/")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(150 * time.Millisecond)
-	if n := srv.requestCount(); n != 3 {
-		t.Errorf("%d requests, want 3 (then no more)", n)
-	}
-	if len(spoolFiles(t, r.SpoolDir())) != 0 {
-		t.Error("report still queued")
-	}
-	if st := r.Stats(); st.Dropped != 1 || st.Pending != 0 {
-		t.Errorf("stats %+v", st)
-	}
-}
-
 func TestRefusedReportIsSetAside(t *testing.T) {
 	srv := newFakeSentry(t)
 	srv.setRespond(func(w http.ResponseWriter, n int) bool {

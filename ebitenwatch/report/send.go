@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,10 +54,8 @@ type sender struct {
 
 func newSender(o resolved, ctx context.Context) (*sender, error) {
 	var opts sentry.ClientOptions
-	if c := o.Client; c != nil {
+	if c := o.client(); c != nil {
 		opts = c.Options()
-	} else if o.Hub != nil && o.Hub.Client() != nil {
-		opts = o.Hub.Client().Options()
 	}
 	var base http.RoundTripper
 	switch {
@@ -83,7 +82,7 @@ func newSender(o resolved, ctx context.Context) (*sender, error) {
 		}
 		base = t
 	}
-	obs := &observer{base: base, ctx: ctx}
+	obs := &observer{base: base, ctx: ctx, normalize: loopback(o.dsn)}
 	opts.Dsn = o.dsn
 	opts.HTTPClient = &http.Client{Transport: obs, Timeout: httpTimeout}
 	opts.HTTPTransport = nil
@@ -150,8 +149,9 @@ type attempt struct {
 // the answer to each request, remembers rate limits, lets Close cancel a
 // request in flight, and normalizes the envelope (see normalizeEnvelope).
 type observer struct {
-	base http.RoundTripper
-	ctx  context.Context
+	base      http.RoundTripper
+	ctx       context.Context
+	normalize bool // rewrite envelopes for Spotlight (see normalizeEnvelope)
 
 	mu      sync.Mutex
 	cur     attempt
@@ -182,7 +182,9 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body = normalizeEnvelope(body)
+	if o.normalize {
+		body = normalizeEnvelope(body)
+	}
 	ctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(o.ctx, cancel)
 	out := req.Clone(ctx)
@@ -220,6 +222,20 @@ func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.done)
 	return err
+}
+
+// loopback reports whether dsn points at this machine, where Spotlight
+// runs; only there are envelopes normalized.
+func loopback(dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 // rateLimitDeadline reads when a rate limit that applies to error events
@@ -268,7 +284,8 @@ func rateLimitDeadline(resp *http.Response, now time.Time) time.Time {
 // {"values": [...]}. Sentry accepts both, but Spotlight 4.11.8 answers 500
 // to an exception list (after storing the event, and its UI cannot title
 // it), which would make the reporter resend an event Spotlight had already
-// stored. The item's length is recomputed; attachments pass unchanged.
+// stored. The item's length is recomputed; attachments pass unchanged. It
+// is applied only to a loopback DSN, where Spotlight runs.
 // Anything it cannot parse is sent as it is.
 func normalizeEnvelope(env []byte) []byte {
 	out, err := rewriteEnvelope(env)
