@@ -253,4 +253,3 @@ func TestMoreOptionErrors(t *testing.T) {
 		t.Errorf("a refused App left %v in the cache directory", left)
 	}
 }
-
