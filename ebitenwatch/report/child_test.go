@@ -82,6 +82,8 @@ func runChild(mode string) int {
 		return watchChild(r)
 	case "panic": // a phase panics while Sentry is unreachable
 		return panicChild(r)
+	case "readonly": // a stall ends while the spool is read-only
+		return readOnlyChild(r, opts.SpoolDir)
 	case "deliver": // send what the spool holds, then exit
 		ok := r.Flush(10 * time.Second)
 		r.Close()
@@ -212,3 +214,32 @@ func panicChild(r *report.Reporter) int {
 	openAsset(nil, 3)
 	return 4
 }
+
+// readOnlyChild ends a stall while its parent has made the spool
+// read-only, then, once it is writable again, sends what it has.
+func readOnlyChild(r *report.Reporter, dir string) int {
+	in := bufio.NewReader(os.Stdin)
+	s := stuckStall(childTB{}, atAssets, stallSpec{})
+	r.StallStarted(started(s))
+	waitLive(dir)
+	os.Stdout.WriteString("ready\n")
+	in.ReadString('\n') // the spool is read-only now
+	r.StallEnded(s)
+	r.Flush(300 * time.Millisecond)
+	os.Stdout.WriteString("ended\n")
+	in.ReadString('\n') // writable again
+	r.StallEnded(stuckStall(childTB{}, atSave, stallSpec{}))
+	for i := 0; i < 100 && !spoolEmpty(dir); i++ {
+		r.Flush(time.Second)
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.Close()
+	os.Stdout.WriteString("done\n")
+	return 0
+}
+
+func spoolEmpty(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	return len(m) == 0
+}
+
