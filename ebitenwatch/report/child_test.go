@@ -242,4 +242,3 @@ func spoolEmpty(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	return len(m) == 0
 }
-
