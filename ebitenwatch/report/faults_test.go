@@ -13,61 +13,6 @@ import (
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 )
 
-// A server failing with 500 for longer than three attempts still gets the
-// report once it recovers, exactly once; nothing is set aside.
-func TestServerErrorsAreRetriedUntilAccepted(t *testing.T) {
-	srv := newFakeSentry(t)
-	srv.setRespond(func(w http.ResponseWriter, n int) bool {
-		if n <= 6 {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return true
-		}
-		return false
-	})
-	r := newReporter(t, report.Options{DSN: srv.dsn(), MaxRetryBackoff: 80 * time.Millisecond})
-	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
-	srv.waitEvents(1, 10*time.Second)
-	r.Flush(time.Second)
-	time.Sleep(200 * time.Millisecond) // a duplicate would arrive by now
-	if evs := srv.got(); len(evs) != 1 || srv.requestCount() != 7 {
-		t.Errorf("events %d, requests %d; want 1 and 7", len(evs), srv.requestCount())
-	}
-	if n := len(dirFiles(t, filepath.Join(r.SpoolDir(), "failed"))); n != 0 {
-		t.Errorf("%d files set aside", n)
-	}
-	if st := r.Stats(); st.Dropped != 0 || st.Sent != 1 || len(spoolFiles(t, r.SpoolDir())) != 0 {
-		t.Errorf("stats %+v", st)
-	}
-}
-
-// The count of a report set aside survives a restart, and the next event
-// sent, in the next run, carries it.
-func TestDroppedCountOutlivesTheRun(t *testing.T) {
-	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	srv.setRespond(func(w http.ResponseWriter, n int) bool {
-		if n == 1 {
-			http.Error(w, "bad envelope", http.StatusBadRequest)
-			return true
-		}
-		return false
-	})
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
-	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
-	r.Flush(2 * time.Second)
-	r.Close()
-	r2 := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
-	r2.StallEnded(stuckStall(t, atSave, stallSpec{}))
-	r2.Flush(2 * time.Second)
-	evs := srv.got()
-	if len(evs) != 1 {
-		t.Fatalf("%d events", len(evs))
-	}
-	if got := evs[0].Contexts["framewatch"]["spool_dropped_before"]; got != float64(1) {
-		t.Errorf("spool_dropped_before = %v, want 1", got)
-	}
-}
-
 // One report that always fails at the network level does not hold back
 // newer ones.
 func TestOneBadReportDoesNotBlockTheQueue(t *testing.T) {

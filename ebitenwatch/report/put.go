@@ -2,22 +2,25 @@ package report
 
 import (
 	"errors"
+	"os"
 	"slices"
 )
 
 // spoolReport applies the per-fingerprint limit (when limit is set), fills
 // the counts the event carries, fits the report within MaxSpoolBytes, and
-// writes it under name. It returns the file's path, or "" when the report
-// was only counted (suppressed, or too large). The error is the spool's
-// when the write failed. The caller wakes the delivery goroutine once the
-// spool is consistent (d.kick). Called with r.mu held.
-func (r *Reporter) spoolReport(rec *record, name string, limit bool) (string, error) {
+// writes it under name. With hold, the new file is returned open and
+// locked, so that no one sends it before the caller closes it; otherwise
+// the file is nil, as it is when the report was only counted (suppressed,
+// or too large). The error is the spool's when the write failed. The
+// caller wakes the delivery goroutine once the spool is consistent
+// (d.kick). Called with r.mu held.
+func (r *Reporter) spoolReport(rec *record, name string, limit, hold bool) (*os.File, error) {
 	key := rec.key()
 	r.perKey[key]++
 	if limit && r.perKey[key] > r.o.MaxPerFingerprint {
 		r.spool.addCount(suppressedFile, key, 1)
 		r.updateStats(func(s *Stats) { s.Suppressed++ })
-		return "", nil
+		return nil, nil
 	}
 	st := r.Stats()
 	rec.Counts = counts{
@@ -30,21 +33,21 @@ func (r *Reporter) spoolReport(rec *record, name string, limit bool) (string, er
 	if err != nil {
 		r.o.Logger.Warn("report dropped", "title", rec.title(), "why", err)
 		r.dropped(1)
-		return "", nil
+		return nil, nil
 	}
 	r.dropped(r.spool.makeRoom(int64(len(data))))
-	if _, err := r.spool.write(name, data, false); err != nil {
+	f, err := r.spool.write(name, data, hold)
+	if err != nil {
 		r.problem("spooling a report", err)
-		return "", err
+		return nil, err
 	}
 	r.spool.addCount(suppressedFile, key, -rec.Counts.SuppressedBefore)
 	r.updateStats(func(s *Stats) {
 		s.Spooled++
 		s.LastTitle = rec.title()
 	})
-	path := r.spool.path(name)
-	r.print(rec, path)
-	return path, nil
+	r.print(rec, r.spool.path(name))
+	return f, nil
 }
 
 // fit encodes rec, leaving out its largest attachments (the trace, then the

@@ -148,7 +148,7 @@ func (r *Reporter) ReportPanic(value any, phase watchdog.Phase, stack []byte) {
 		}
 		rec := r.newRecord()
 		rec.setPanic(value, phase, stack, r.o.InApp)
-		r.spoolReport(rec, newStem()+reportSuffix, true)
+		r.spoolReport(rec, newStem()+reportSuffix, true, false)
 		r.d.kick()
 	}()
 	if r.send != nil {

@@ -124,10 +124,16 @@ func (r *Reporter) refresh(s *watchdog.Stall) {
 	if ls.rec.Stall.Tier == tierHang && !ls.rec.Stall.HangSpooled {
 		// The hang is reported now, while the game is stuck; the live
 		// record then says so, and neither the stall's end nor the
-		// process's death reports it again.
+		// process's death reports it again. The report stays locked until
+		// the live record says so, lest it be sent and deleted before:
+		// then a kill would make it a fatal hang as well.
 		rep := *ls.rec
-		if _, err := r.spoolReport(&rep, ls.stem+reportSuffix, true); err == nil {
+		held, err := r.spoolReport(&rep, ls.stem+reportSuffix, true, true)
+		if err == nil {
 			ls.rec.Stall.HangSpooled = true
+		}
+		if held != nil {
+			defer held.Close()
 		}
 	}
 	data, err := r.fit(ls.rec)
@@ -175,7 +181,7 @@ func (r *Reporter) finalize(id uint64, ls *liveStall) {
 	rec := ls.rec
 	if rec.Stall.HangSpooled {
 		r.o.Logger.Info("a hang reported while it lasted has ended", "title", rec.title(), "duration", rec.Stall.Duration)
-	} else if _, err := r.spoolReport(rec, ls.stem+reportSuffix, true); err != nil {
+	} else if _, err := r.spoolReport(rec, ls.stem+reportSuffix, true, false); err != nil {
 		data, encErr := encodeRecord(rec)
 		if ls.f == nil || encErr != nil || rewrite(ls.f, data) != nil {
 			if r.closed {
@@ -212,7 +218,7 @@ func (r *Reporter) closeLive() {
 			continue
 		}
 		fatal := ls.rec.asFatal()
-		if _, err := r.spoolReport(fatal, ls.stem+reportSuffix, false); err == nil && ls.f != nil {
+		if _, err := r.spoolReport(fatal, ls.stem+reportSuffix, false, false); err == nil && ls.f != nil {
 			r.spool.remove(ls.stem + liveSuffix)
 		}
 		if ls.f != nil {
