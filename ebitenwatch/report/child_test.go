@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getsentry/sentry-go"
+
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 )
@@ -56,6 +58,10 @@ func runChild(mode string) int {
 	if mode == "panic" {
 		opts.RetryBackoff = 0 // the default, as a game has it
 	}
+	if mode == "sentry-init" { // the game set Sentry up itself
+		sentry.Init(sentry.ClientOptions{Dsn: opts.DSN, Release: "from-init"})
+		opts.DSN = ""
+	}
 	r, err := report.New(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -82,6 +88,10 @@ func runChild(mode string) int {
 		return watchChild(r)
 	case "panic": // a phase panics while Sentry is unreachable
 		return panicChild(r)
+	case "sentry-init": // report through the hub of sentry.Init
+		r.StallEnded(stuckStall(childTB{}, atAssets, stallSpec{}))
+		r.Close()
+		return 0
 	case "readonly": // a stall ends while the spool is read-only
 		return readOnlyChild(r, opts.SpoolDir)
 	case "deliver": // send what the spool holds, then exit

@@ -36,10 +36,10 @@ type delivery struct {
 	passes  uint64     // passes started
 	waiters map[*waiter]struct{}
 
-	// Owned by the delivery goroutine. One report's failures delay only
-	// that report; a rate limit delays all.
-	retries      map[string]*retry
-	limitedUntil time.Time
+	// retries is owned by the delivery goroutine. One report's failures
+	// delay only that report; a rate limit (sender.limitedUntil) delays
+	// all.
+	retries map[string]*retry
 }
 
 type retry struct {
@@ -178,8 +178,8 @@ func (r *Reporter) pass(force bool) (time.Duration, bool) {
 		return 0, true
 	}
 	now := time.Now()
-	if now.Before(d.limitedUntil) {
-		return d.limitedUntil.Sub(now), false
+	if until := r.send.limitedUntil(); now.Before(until) {
+		return until.Sub(now), false
 	}
 	entries, err := r.spool.list()
 	if err != nil {
@@ -207,7 +207,7 @@ func (r *Reporter) pass(force bool) (time.Duration, bool) {
 		case fileLimited:
 			pending++
 			failsInRow = maxFailsInRow
-			again = d.limitedUntil
+			again = r.send.limitedUntil()
 		}
 		if failsInRow >= maxFailsInRow || closing(d.quit) {
 			pending += len(entries) - i - 1
@@ -313,7 +313,6 @@ func (r *Reporter) sendRecord(e entry, rec *record) fileState {
 		r.updateStats(func(s *Stats) { s.Sent++; s.LastError = "" })
 		return fileDone
 	case rateLimited:
-		r.d.limitedUntil = res.retryAt.Add(50 * time.Millisecond)
 		r.o.Logger.Info("Sentry rate limit: delivery paused", "until", res.retryAt)
 		r.updateStats(func(s *Stats) { s.LastError = "rate limited until " + res.retryAt.Format(time.TimeOnly) })
 		return fileLimited

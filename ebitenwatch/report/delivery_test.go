@@ -542,3 +542,18 @@ func TestDSNFromEnvironment(t *testing.T) {
 		t.Errorf("SENTRY_DSN not used: %d events, stats %+v", len(srv.got()), r.Stats())
 	}
 }
+
+// A game that called sentry.Init reports through that hub by default: its
+// DSN and release.
+func TestSentryInitHubIsTheDefault(t *testing.T) {
+	srv := newFakeSentry(t)
+	cmd, _, _ := startChild(t, "sentry-init", t.TempDir(), srv.dsn())
+	cmd.Wait()
+	evs := srv.got()
+	if len(evs) != 1 {
+		t.Fatalf("%d events, want 1 through the sentry.Init hub", len(evs))
+	}
+	if evs[0].Release != "from-init" {
+		t.Errorf("release %q, want the sentry.Init client's", evs[0].Release)
+	}
+}

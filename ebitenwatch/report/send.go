@@ -116,21 +116,13 @@ func (s *sender) send(ev *sentry.Event) result {
 		return result{outcome: discarded}
 	case !a.called:
 		// sentry-go did not send: a rate limit from an earlier answer.
-		until := s.obs.limitedUntil()
-		if !until.After(time.Now()) {
-			until = time.Now().Add(time.Second)
-		}
-		return result{outcome: rateLimited, retryAt: until}
+		return result{outcome: rateLimited, retryAt: s.obs.limit(time.Second)}
 	case a.err != nil:
 		return result{outcome: netError, err: a.err}
 	case a.status >= 200 && a.status < 300:
 		return result{outcome: accepted, status: a.status}
 	case a.status == http.StatusTooManyRequests:
-		until := s.obs.limitedUntil()
-		if !until.After(time.Now()) {
-			until = time.Now().Add(defaultRetryAfter)
-		}
-		return result{outcome: rateLimited, status: a.status, retryAt: until}
+		return result{outcome: rateLimited, status: a.status, retryAt: s.obs.limit(defaultRetryAfter)}
 	case a.status >= 500:
 		return result{outcome: serverError, status: a.status, err: fmt.Errorf("server answered %d", a.status)}
 	}
@@ -146,8 +138,10 @@ type attempt struct {
 }
 
 // observer is the http.RoundTripper under sentry-go's transport. It records
-// the answer to each request, remembers rate limits, lets Close cancel a
-// request in flight, and normalizes the envelope (see normalizeEnvelope).
+// the answer to each request, keeps the one rate-limit deadline the
+// Reporter waits for (sentry-go keeps its own but does not tell it), lets
+// Close cancel a request in flight, and normalizes the envelope for
+// Spotlight (see normalizeEnvelope).
 type observer struct {
 	base      http.RoundTripper
 	ctx       context.Context
@@ -170,10 +164,26 @@ func (o *observer) end() attempt {
 	return o.cur
 }
 
-func (o *observer) limitedUntil() time.Time {
+// limit returns when the rate limit the last answer set ends, making it
+// at least fallback from now if that answer set none that lasts.
+func (o *observer) limit(fallback time.Duration) time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if now := time.Now(); !o.limited.After(now) {
+		o.limited = now.Add(fallback)
+	}
 	return o.limited
+}
+
+// limitedUntil is when delivery may resume after a rate limit: a little
+// after it ends, so that sentry-go's own clock for it has run out too.
+func (s *sender) limitedUntil() time.Time {
+	s.obs.mu.Lock()
+	defer s.obs.mu.Unlock()
+	if s.obs.limited.IsZero() {
+		return time.Time{}
+	}
+	return s.obs.limited.Add(50 * time.Millisecond)
 }
 
 func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
