@@ -11,7 +11,7 @@ const consoleFrames = 24 // frames printed per stack
 
 // print writes the readable block of a spooled report to Options.Console
 // when there is no DSN. A panicking or failing Console is logged.
-func (r *Reporter) print(rec *record, path string) {
+func (r *core) print(rec *record, path string) {
 	if r.send != nil {
 		return
 	}

@@ -22,9 +22,11 @@ const (
 	maxFailsInRow = 2
 )
 
-// delivery is the state of the delivery goroutine and of the Flush calls
+// courier delivers the spool: the delivery goroutine, and the Flush calls
 // waiting on it.
-type delivery struct {
+type courier struct {
+	*core
+
 	ctx    context.Context // canceled by stop: ends a request in flight
 	cancel context.CancelFunc
 	wake   chan struct{}
@@ -53,7 +55,7 @@ type waiter struct {
 	ch       chan bool // true: nothing is left to send
 }
 
-func (d *delivery) init() {
+func (d *courier) init() {
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.wake = make(chan struct{}, 1)
 	d.quit = make(chan struct{})
@@ -62,7 +64,7 @@ func (d *delivery) init() {
 	d.retries = map[string]*retry{}
 }
 
-func (d *delivery) kick() {
+func (d *courier) kick() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
@@ -70,20 +72,15 @@ func (d *delivery) kick() {
 }
 
 // stop ends the delivery goroutine and a request in flight.
-func (d *delivery) stop() {
+func (d *courier) stop() {
 	close(d.quit)
 	d.cancel()
 	<-d.done
 }
 
-// Flush waits until every report in the spool has been delivered, for at
-// most timeout, and returns as soon as what is left cannot be delivered
-// before then (the server is unreachable, failing or rate limiting). It
-// skips each report's retry backoff but not a server's rate limit. It
-// returns true when nothing is left to send: always, without a DSN. Safe
-// from any goroutine.
-func (r *Reporter) Flush(timeout time.Duration) bool {
-	d := &r.d
+// flush is Reporter.Flush with a DSN.
+func (r *courier) flush(timeout time.Duration) bool {
+	d := r
 	if r.send == nil {
 		return true
 	}
@@ -119,8 +116,8 @@ func (r *Reporter) Flush(timeout time.Duration) bool {
 }
 
 // deliverLoop is the delivery goroutine.
-func (r *Reporter) deliverLoop() {
-	d := &r.d
+func (r *courier) deliverLoop() {
+	d := r
 	defer close(d.done)
 	timer := time.NewTimer(0) // first pass at once: reports from earlier runs
 	defer timer.Stop()
@@ -142,8 +139,8 @@ func (r *Reporter) deliverLoop() {
 // safePass runs one pass, recovering a panic, and answers the Flush calls
 // that this pass settles: with true when nothing is left, with false when
 // the next attempt comes after their deadline.
-func (r *Reporter) safePass() (next time.Duration) {
-	d := &r.d
+func (r *courier) safePass() (next time.Duration) {
+	d := r
 	d.mu.Lock()
 	d.passes++
 	n := d.passes
@@ -171,8 +168,8 @@ func (r *Reporter) safePass() (next time.Duration) {
 // pass tries every report in the spool that is due, oldest first. It
 // returns when to look again (0: only when woken) and whether nothing is
 // left to send. It runs on the delivery goroutine only.
-func (r *Reporter) pass(force bool) (time.Duration, bool) {
-	d := &r.d
+func (r *courier) pass(force bool) (time.Duration, bool) {
+	d := r
 	if r.send == nil {
 		r.recoverOrphans()
 		return 0, true
@@ -241,14 +238,14 @@ func closing(quit chan struct{}) bool {
 }
 
 // forgetRetries drops the retry state of reports no longer in the spool.
-func (r *Reporter) forgetRetries(entries []entry) {
+func (r *courier) forgetRetries(entries []entry) {
 	names := make(map[string]bool, len(entries))
 	for _, e := range entries {
 		names[e.name] = true
 	}
-	for name := range r.d.retries {
+	for name := range r.retries {
 		if !names[name] {
-			delete(r.d.retries, name)
+			delete(r.retries, name)
 		}
 	}
 }
@@ -264,7 +261,7 @@ const (
 )
 
 // deliver sends one spool file.
-func (r *Reporter) deliver(e entry) fileState {
+func (r *courier) deliver(e entry) fileState {
 	f, err := r.spool.claim(e.name)
 	if err != nil {
 		r.o.Logger.Warn("cannot open a spooled report; skipping it", "file", r.spool.path(e.name), "err", err)
@@ -294,7 +291,7 @@ func (r *Reporter) deliver(e entry) fileState {
 
 // sendRecord sends a claimed report with the count of reports lost before
 // it, and settles its file by the answer.
-func (r *Reporter) sendRecord(e entry, rec *record) fileState {
+func (r *courier) sendRecord(e entry, rec *record) fileState {
 	lost := r.spool.getCount(droppedFile, droppedFile)
 	rec.Counts.SpoolDroppedBefore += lost
 	res := r.send.send(toEvent(rec))
@@ -304,7 +301,7 @@ func (r *Reporter) sendRecord(e entry, rec *record) fileState {
 			r.problem("removing a delivered report", err)
 		}
 		r.spool.syncDir()
-		delete(r.d.retries, e.name)
+		delete(r.retries, e.name)
 		if res.outcome == discarded {
 			r.o.Logger.Info("report discarded by the Sentry client options (BeforeSend, SampleRate, IgnoreErrors)", "title", rec.title())
 			return fileDone
@@ -320,10 +317,10 @@ func (r *Reporter) sendRecord(e entry, rec *record) fileState {
 		r.setAside(e, failedDir, "server refused a report as invalid; moved aside", res.err)
 		return fileDone
 	}
-	rt := r.d.retries[e.name]
+	rt := r.retries[e.name]
 	if rt == nil {
 		rt = &retry{}
-		r.d.retries[e.name] = rt
+		r.retries[e.name] = rt
 	}
 	rt.next = time.Now().Add(r.backoff(rt.failures))
 	rt.failures++
@@ -334,7 +331,7 @@ func (r *Reporter) sendRecord(e entry, rec *record) fileState {
 
 // backoff is the wait after a report's failures+1-th failed attempt:
 // RetryBackoff doubled per earlier failure, up to MaxRetryBackoff.
-func (r *Reporter) backoff(failures int) time.Duration {
+func (r *courier) backoff(failures int) time.Duration {
 	d := r.o.RetryBackoff
 	for i := 0; i < failures && d < r.o.MaxRetryBackoff; i++ {
 		d *= 2
@@ -344,7 +341,7 @@ func (r *Reporter) backoff(failures int) time.Duration {
 
 // setAside moves a report out of the delivery queue into sub (or deletes
 // it when sub is ""), logs why, and counts it as dropped.
-func (r *Reporter) setAside(e entry, sub, why string, err error) {
+func (r *courier) setAside(e entry, sub, why string, err error) {
 	var mvErr error
 	if sub == "" {
 		mvErr = r.spool.remove(e.name)
@@ -356,14 +353,14 @@ func (r *Reporter) setAside(e entry, sub, why string, err error) {
 		r.spool.remove(e.name)
 	}
 	r.o.Logger.Warn(why, "file", r.spool.path(e.name), "to", sub, "err", err)
-	delete(r.d.retries, e.name)
+	delete(r.retries, e.name)
 	r.dropped(1)
 }
 
 // recoverOrphans turns the in-progress files of dead processes into Fatal
 // App Hang reports. New calls it; without a DSN every pass does, and with
 // one, deliver handles orphans it meets on the way.
-func (r *Reporter) recoverOrphans() {
+func (r *courier) recoverOrphans() {
 	entries, err := r.spool.list()
 	if err != nil {
 		r.problem("listing the spool", err)
@@ -389,7 +386,7 @@ func (r *Reporter) recoverOrphans() {
 
 // readClaimed reads and decodes a claimed spool file. It moves an
 // unreadable one aside and returns nil.
-func (r *Reporter) readClaimed(e entry, f *os.File) *record {
+func (r *courier) readClaimed(e entry, f *os.File) *record {
 	data, err := r.spool.read(f)
 	var rec *record
 	if err == nil {
@@ -406,7 +403,7 @@ func (r *Reporter) readClaimed(e entry, f *os.File) *record {
 // its report (same stem, same event ID) and returns the report's name, or
 // "" when there is nothing to send. The report is a Fatal App Hang, unless
 // the stall had ended or its App Hanging had already been spooled.
-func (r *Reporter) orphan(e entry, rec *record) string {
+func (r *courier) orphan(e entry, rec *record) string {
 	twin := strings.TrimSuffix(e.name, liveSuffix) + reportSuffix
 	if r.spool.exists(twin) || (rec.Stall != nil && rec.Stall.HangSpooled) {
 		r.spool.remove(e.name) // its report was written before the process died

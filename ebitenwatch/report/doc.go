@@ -53,10 +53,11 @@
 // deleted only after the server answered 2xx. Delivery goes through
 // sentry-go's synchronous HTTP transport on the Reporter's own goroutine,
 // oldest report first. sentry-go handles 429, Retry-After and
-// X-Sentry-Rate-Limits; the Reporter waits until the limit ends. A network
-// error or a 5xx delays only that report: it is retried with its own
-// exponential backoff, in this run and the next ones, for as long as Sentry
-// accepts the event (30 days), while newer reports go out. A report the
+// X-Sentry-Rate-Limits; the Reporter waits until the limit ends. After a
+// network error or a 5xx, that report is retried with its own exponential
+// backoff, in this run and the next ones, for as long as Sentry accepts the
+// event (30 days); newer reports still go out (a pass stops only after two
+// failures in a row, when the network itself is likely down). A report the
 // server rejects as invalid (4xx other than 429) is moved to the spool's
 // failed/ folder and logged; an unreadable file goes to corrupt/. Each
 // report dropped or set aside is counted in the spool, and the next event
@@ -65,6 +66,11 @@
 //
 // Any process may read the spool, and two may share one: a live record is
 // locked by its process while it lives, and each report is sent once.
+// Flush, ReportPanic, Close and the FlushOnSignal handler wait for delivery
+// at most Options.FlushTimeout, and less when what is left cannot be sent
+// in that time. If the game called sentry.Init, its hub (DSN, options and
+// scope) is used unless Options says otherwise.
+//
 // Spotlight (Sentry's local development UI) works as a DSN:
 // http://public@127.0.0.1:PORT/0. `make spotlight` starts one.
 package report

@@ -241,9 +241,9 @@ func BenchmarkLiveRefresh(b *testing.B) {
 	}
 	defer r.Close()
 	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
 	for b.Loop() {
-		r.refresh(s)
+		r.w.refresh(s)
 	}
 }

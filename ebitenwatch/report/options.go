@@ -60,8 +60,10 @@ type Options struct {
 	Environment string
 	Release     string
 
-	// App names the game; it is the spool directory's last element.
-	// Default: the executable's base name without extension.
+	// App names the game; it is the spool directory's last element, so it
+	// must be valid UTF-8 of at most 128 bytes without path separators,
+	// control characters, or leading or trailing spaces. Default: the
+	// executable's base name without extension.
 	App string
 	// SpoolDir is where reports wait until a server accepts them. Default:
 	// os.UserCacheDir()/framewatch/<App>. It is created if missing. Two
@@ -70,7 +72,10 @@ type Options struct {
 	// MaxSpoolFiles and MaxSpoolBytes bound the spool (default 100 files,
 	// 50 MB). When a new report does not fit, the oldest are deleted and
 	// the count travels in the next event ("framewatch" context,
-	// spool_dropped_before). Negative values are an error.
+	// spool_dropped_before). A report larger than MaxSpoolBytes leaves out
+	// its largest attachments first. corrupt/ and failed/ each keep at most
+	// 20 files within a quarter of MaxSpoolBytes. Negative values are an
+	// error.
 	MaxSpoolFiles int
 	MaxSpoolBytes int64
 	// MaxPerFingerprint is how many events one fingerprint may produce in

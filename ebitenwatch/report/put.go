@@ -14,7 +14,7 @@ import (
 // or too large). The error is the spool's when the write failed. The
 // caller wakes the delivery goroutine once the spool is consistent
 // (d.kick). Called with r.mu held.
-func (r *Reporter) spoolReport(rec *record, name string, limit, hold bool) (*os.File, error) {
+func (r *writer) spoolReport(rec *record, name string, limit, hold bool) (*os.File, error) {
 	key := rec.key()
 	r.perKey[key]++
 	if limit && r.perKey[key] > r.o.MaxPerFingerprint {
@@ -22,7 +22,7 @@ func (r *Reporter) spoolReport(rec *record, name string, limit, hold bool) (*os.
 		r.updateStats(func(s *Stats) { s.Suppressed++ })
 		return nil, nil
 	}
-	st := r.Stats()
+	st := r.snapshot()
 	rec.Counts = counts{
 		SuppressedBefore:  r.spool.getCount(suppressedFile, key),
 		SessionReports:    st.Spooled + 1,
@@ -52,7 +52,7 @@ func (r *Reporter) spoolReport(rec *record, name string, limit, hold bool) (*os.
 
 // fit encodes rec, leaving out its largest attachments (the trace, then the
 // dump) while it is larger than MaxSpoolBytes.
-func (r *Reporter) fit(rec *record) ([]byte, error) {
+func (r *writer) fit(rec *record) ([]byte, error) {
 	atts := rec.Attachments
 	defer func() { rec.Attachments = atts }()
 	rec.Attachments = nil

@@ -27,34 +27,30 @@ type Stats struct {
 }
 
 // Reporter turns stalls and panics into Sentry events. It implements
-// watchdog.Sink. Every report is first written to the spool; a goroutine of
-// the Reporter's own delivers it and deletes it once the server accepted it.
+// watchdog.Sink. Every report is first written to the spool by the
+// Reporter's writer goroutine; its delivery goroutine sends it and deletes
+// it once the server accepted it.
 //
 // All methods are safe for concurrent use. StallStarted and StallUpdated
-// only queue the stall for the Reporter's writer goroutine; StallEnded
-// waits for its final report to be written. A Reporter never panics into
-// its caller: failures are logged to Options.Logger.
+// only queue the stall for the writer goroutine; StallEnded waits for its
+// final report to be written. A Reporter never panics into its caller:
+// failures are logged to Options.Logger.
 type Reporter struct {
+	*core
+	w         *writer  // the stalls in progress and every spool write
+	c         *courier // delivery
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// core is what the Reporter's parts share: options, spool, sender, counts.
+type core struct {
 	o     resolved
 	spool *spool
 	send  *sender // nil without a DSN
 
-	queue     stallQueue
-	stopWrite chan struct{}
-	written   chan struct{} // closed when the writer goroutine ends
-
-	// mu serializes spool writes and guards the fields below.
-	mu     sync.Mutex
-	closed bool
-	live   map[uint64]*liveStall
-	perKey map[string]int
-
 	statsMu sync.Mutex
 	stats   Stats
-
-	d         delivery
-	closeOnce sync.Once
-	closeErr  error
 }
 
 // New returns a running Reporter. It creates the spool directory, and sends
@@ -70,25 +66,27 @@ func New(opts Options) (*Reporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reporter{
-		o: o, spool: sp,
+	c := &core{o: o, spool: sp}
+	r := &Reporter{core: c, c: &courier{core: c}}
+	r.c.init()
+	r.w = &writer{
+		core: c, kick: r.c.kick,
 		queue:     stallQueue{wake: make(chan struct{}, 1)},
 		stopWrite: make(chan struct{}),
 		written:   make(chan struct{}),
 		live:      map[uint64]*liveStall{},
 		perKey:    map[string]int{},
 	}
-	r.d.init()
 	if o.dsn != "" {
-		if r.send, err = newSender(o, r.d.ctx); err != nil {
+		if c.send, err = newSender(o, r.c.ctx); err != nil {
 			sp.close()
 			return nil, err
 		}
 	}
-	r.stats.Online = r.send != nil
-	r.recoverOrphans() // stalls whose process died: Fatal App Hang reports, now
-	go r.writeLoop()
-	go r.deliverLoop()
+	c.stats.Online = c.send != nil
+	r.c.recoverOrphans() // stalls whose process died: Fatal App Hang reports, now
+	go r.w.writeLoop()
+	go r.c.deliverLoop()
 	return r, nil
 }
 
@@ -109,7 +107,7 @@ func (r *Reporter) StallStarted(s *watchdog.Stall) { r.StallUpdated(s) }
 // is still stuck. It does not wait for the disk.
 func (r *Reporter) StallUpdated(s *watchdog.Stall) {
 	if s != nil {
-		r.queue.push(stallJob{s: s})
+		r.w.queue.push(stallJob{s: s})
 	}
 }
 
@@ -124,10 +122,10 @@ func (r *Reporter) StallEnded(s *watchdog.Stall) {
 		return
 	}
 	done := make(chan struct{})
-	r.queue.push(stallJob{s: s, done: done})
+	r.w.queue.push(stallJob{s: s, done: done})
 	select {
 	case <-done:
-	case <-r.written: // closed meanwhile
+	case <-r.w.written: // closed meanwhile
 	}
 }
 
@@ -139,25 +137,31 @@ func (r *Reporter) StallEnded(s *watchdog.Stall) {
 // until it is sent or cannot be sent within Options.FlushTimeout. Call it
 // from the deferred function that recovered the panic, then re-panic.
 func (r *Reporter) ReportPanic(value any, phase watchdog.Phase, stack []byte) {
-	func() {
-		defer r.recoverLog("ReportPanic")
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.closed {
-			return
-		}
-		rec := r.newRecord()
+	r.w.put(func(w *writer) {
+		rec := w.newRecord()
 		rec.setPanic(value, phase, stack, r.o.InApp)
-		r.spoolReport(rec, newStem()+reportSuffix, true, false)
-		r.d.kick()
-	}()
+		w.spoolReport(rec, newStem()+reportSuffix, true, false)
+	})
 	if r.send != nil {
 		r.Flush(r.o.FlushTimeout)
 	}
 }
 
+// Flush waits until every report in the spool has been delivered, for at
+// most timeout, and returns as soon as what is left cannot be delivered
+// before then (the server is unreachable, failing or rate limiting). It
+// skips each report's retry backoff but not a server's rate limit. It
+// returns true when nothing is left to send: always, without a DSN. Safe
+// from any goroutine.
+func (r *Reporter) Flush(timeout time.Duration) bool {
+	if r.send == nil {
+		return true
+	}
+	return r.c.flush(timeout)
+}
+
 // newRecord starts a record with this run's release, tags and scope.
-func (r *Reporter) newRecord() *record {
+func (r *writer) newRecord() *record {
 	rec := r.o.base()
 	if h := r.o.Hub; h != nil {
 		scope := h.Scope().ApplyToEvent(sentry.NewEvent(), nil, h.Client())
@@ -181,26 +185,11 @@ func (r *Reporter) newRecord() *record {
 // the next run. Later calls do nothing.
 func (r *Reporter) Close() error {
 	r.closeOnce.Do(func() {
-		close(r.stopWrite)
-		<-r.written
-		func() {
-			defer r.recoverLog("Close")
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.closed = true
-		}()
-		r.writeJobs() // what the writer goroutine left
-		func() {
-			defer r.recoverLog("Close")
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			r.closeLive()
-		}()
-		r.d.kick()
+		r.w.close()
 		if r.send != nil {
 			r.Flush(r.o.FlushTimeout)
 		}
-		r.d.stop()
+		r.c.stop()
 		if r.send != nil {
 			r.send.close()
 		}
@@ -211,13 +200,15 @@ func (r *Reporter) Close() error {
 
 // Stats returns the current counts. Safe from any goroutine; it never
 // waits for file or network work.
-func (r *Reporter) Stats() Stats {
+func (r *Reporter) Stats() Stats { return r.snapshot() }
+
+func (r *core) snapshot() Stats {
 	r.statsMu.Lock()
 	defer r.statsMu.Unlock()
 	return r.stats
 }
 
-func (r *Reporter) updateStats(f func(*Stats)) {
+func (r *core) updateStats(f func(*Stats)) {
 	r.statsMu.Lock()
 	f(&r.stats)
 	r.statsMu.Unlock()
@@ -225,19 +216,19 @@ func (r *Reporter) updateStats(f func(*Stats)) {
 
 // dropped counts n reports deleted or set aside unsent, in Stats and in
 // the spool, where the next event sent finds the count.
-func (r *Reporter) dropped(n int) {
+func (r *core) dropped(n int) {
 	if n > 0 {
 		r.spool.addCount(droppedFile, droppedFile, n)
 		r.updateStats(func(s *Stats) { s.Dropped += n })
 	}
 }
 
-func (r *Reporter) problem(what string, err error) {
+func (r *core) problem(what string, err error) {
 	r.o.Logger.Error(what, "err", err, "spool", r.o.SpoolDir)
 	r.updateStats(func(s *Stats) { s.LastError = what + ": " + err.Error() })
 }
 
-func (r *Reporter) recoverLog(where string) {
+func (r *core) recoverLog(where string) {
 	if v := recover(); v != nil {
 		r.o.Logger.Error("recovered panic in framewatch reporter", "in", where, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 	}

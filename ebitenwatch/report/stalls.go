@@ -8,6 +8,52 @@ import (
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 )
 
+// writer makes every spool write of a Reporter: the live records of the
+// stalls in progress, on its own goroutine, and the final reports.
+type writer struct {
+	*core
+	kick      func() // wakes the delivery goroutine once the spool is consistent
+	queue     stallQueue
+	stopWrite chan struct{}
+	written   chan struct{} // closed when the writer goroutine ends
+
+	// mu serializes spool writes and guards the fields below.
+	mu     sync.Mutex
+	closed bool
+	live   map[uint64]*liveStall
+	perKey map[string]int
+}
+
+// put runs f with the writer's lock, unless the Reporter is closed, and
+// then wakes the delivery goroutine.
+func (r *writer) put(f func(*writer)) {
+	defer r.kick()
+	defer r.recoverLog("writing a report")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		f(r)
+	}
+}
+
+// close stops the writer goroutine, writes what it left, and reports the
+// stalls still in progress (closeLive).
+func (r *writer) close() {
+	close(r.stopWrite)
+	<-r.written
+	func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.closed = true
+	}()
+	r.writeJobs()
+	defer r.kick()
+	defer r.recoverLog("Close")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closeLive()
+}
+
 // liveStall is a stall in progress: its record as last written and its
 // live file, locked while this process lives.
 type liveStall struct {
@@ -62,7 +108,7 @@ func (q *stallQueue) take() []stallJob {
 
 // writeLoop is the writer goroutine: it writes live records and final
 // reports, and retries final reports the disk refused.
-func (r *Reporter) writeLoop() {
+func (r *writer) writeLoop() {
 	defer close(r.written)
 	retry := time.NewTicker(time.Second)
 	defer retry.Stop()
@@ -79,8 +125,8 @@ func (r *Reporter) writeLoop() {
 
 // writeJobs handles the queued stalls in order. It also runs from Close,
 // after the writer goroutine stopped.
-func (r *Reporter) writeJobs() {
-	defer r.d.kick()
+func (r *writer) writeJobs() {
+	defer r.kick()
 	for _, j := range r.queue.take() {
 		r.writeJob(j)
 	}
@@ -94,7 +140,7 @@ func (r *Reporter) writeJobs() {
 	}
 }
 
-func (r *Reporter) writeJob(j stallJob) {
+func (r *writer) writeJob(j stallJob) {
 	if j.done != nil {
 		defer close(j.done)
 	}
@@ -111,7 +157,7 @@ func (r *Reporter) writeJob(j stallJob) {
 
 // refresh writes the live record of a stall in progress and, the first
 // time the stall is a hang, spools its App Hanging. Called with r.mu held.
-func (r *Reporter) refresh(s *watchdog.Stall) {
+func (r *writer) refresh(s *watchdog.Stall) {
 	ls := r.live[s.ID]
 	if ls == nil {
 		ls = &liveStall{stem: newStem(), rec: r.newRecord()}
@@ -157,7 +203,7 @@ func (r *Reporter) refresh(s *watchdog.Stall) {
 
 // endStall turns a stall that ended into its final report. Called with
 // r.mu held.
-func (r *Reporter) endStall(s *watchdog.Stall) {
+func (r *writer) endStall(s *watchdog.Stall) {
 	if r.closed {
 		return
 	}
@@ -177,7 +223,7 @@ func (r *Reporter) endStall(s *watchdog.Stall) {
 // report, the live file is rewritten in place as ended (any later reader
 // then sends it as it is), or failing that stays locked for a retry: a
 // live file is never left for this process to take for a dead one.
-func (r *Reporter) finalize(id uint64, ls *liveStall) {
+func (r *writer) finalize(id uint64, ls *liveStall) {
 	rec := ls.rec
 	if rec.Stall.HangSpooled {
 		r.o.Logger.Info("a hang reported while it lasted has ended", "title", rec.title(), "duration", rec.Stall.Duration)
@@ -207,7 +253,7 @@ func (r *Reporter) finalize(id uint64, ls *liveStall) {
 // closeLive reports the stalls still in progress when the Reporter closes:
 // the game is being stopped while frozen, a Fatal App Hang, unless the
 // stall was already reported as an App Hanging. Called with r.mu held.
-func (r *Reporter) closeLive() {
+func (r *writer) closeLive() {
 	for id, ls := range r.live {
 		if !ls.ended {
 			r.updateStats(func(st *Stats) { st.LongestStall = max(st.LongestStall, ls.rec.Stall.Duration) })
