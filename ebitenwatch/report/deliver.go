@@ -80,33 +80,32 @@ func (d *courier) stop() {
 
 // flush is Reporter.Flush with a DSN.
 func (r *courier) flush(timeout time.Duration) bool {
-	d := r
 	if r.send == nil {
 		return true
 	}
 	select {
-	case <-d.done:
+	case <-r.done:
 		return false
 	default:
 	}
 	w := &waiter{deadline: time.Now().Add(timeout), ch: make(chan bool, 1)}
-	d.mu.Lock()
-	w.after = d.passes
-	d.waiters[w] = struct{}{}
-	d.mu.Unlock()
-	d.force.Store(true)
-	d.kick()
+	r.mu.Lock()
+	w.after = r.passes
+	r.waiters[w] = struct{}{}
+	r.mu.Unlock()
+	r.force.Store(true)
+	r.kick()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case ok := <-w.ch:
 		return ok
 	case <-t.C:
-	case <-d.done:
+	case <-r.done:
 	}
-	d.mu.Lock()
-	delete(d.waiters, w)
-	d.mu.Unlock()
+	r.mu.Lock()
+	delete(r.waiters, w)
+	r.mu.Unlock()
 	select {
 	case ok := <-w.ch:
 		return ok
@@ -117,15 +116,14 @@ func (r *courier) flush(timeout time.Duration) bool {
 
 // deliverLoop is the delivery goroutine.
 func (r *courier) deliverLoop() {
-	d := r
-	defer close(d.done)
+	defer close(r.done)
 	timer := time.NewTimer(0) // first pass at once: reports from earlier runs
 	defer timer.Stop()
 	for {
 		select {
-		case <-d.quit:
+		case <-r.quit:
 			return
-		case <-d.wake:
+		case <-r.wake:
 		case <-timer.C:
 		}
 		next := r.safePass()
@@ -140,11 +138,10 @@ func (r *courier) deliverLoop() {
 // that this pass settles: with true when nothing is left, with false when
 // the next attempt comes after their deadline.
 func (r *courier) safePass() (next time.Duration) {
-	d := r
-	d.mu.Lock()
-	d.passes++
-	n := d.passes
-	d.mu.Unlock()
+	r.mu.Lock()
+	r.passes++
+	n := r.passes
+	r.mu.Unlock()
 	var drained bool
 	defer func() {
 		if v := recover(); v != nil {
@@ -152,16 +149,16 @@ func (r *courier) safePass() (next time.Duration) {
 			next, drained = r.o.MaxRetryBackoff, false
 		}
 		again := time.Now().Add(next)
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		for w := range d.waiters {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for w := range r.waiters {
 			if w.after < n && (drained || next <= 0 || !again.Before(w.deadline)) {
 				w.ch <- drained
-				delete(d.waiters, w)
+				delete(r.waiters, w)
 			}
 		}
 	}()
-	next, drained = r.pass(d.force.Swap(false))
+	next, drained = r.pass(r.force.Swap(false))
 	return next
 }
 
@@ -169,7 +166,6 @@ func (r *courier) safePass() (next time.Duration) {
 // returns when to look again (0: only when woken) and whether nothing is
 // left to send. It runs on the delivery goroutine only.
 func (r *courier) pass(force bool) (time.Duration, bool) {
-	d := r
 	if r.send == nil {
 		r.recoverOrphans()
 		return 0, true
@@ -187,7 +183,7 @@ func (r *courier) pass(force bool) (time.Duration, bool) {
 	pending, skipped, failsInRow := 0, 0, 0
 	var again time.Time
 	for i, e := range entries {
-		if rt := d.retries[e.name]; rt != nil && !force && now.Before(rt.next) {
+		if rt := r.retries[e.name]; rt != nil && !force && now.Before(rt.next) {
 			pending++
 			again = earliest(again, rt.next)
 			continue
@@ -199,14 +195,14 @@ func (r *courier) pass(force bool) (time.Duration, bool) {
 			failsInRow = 0
 		case fileFailed:
 			pending++
-			again = earliest(again, d.retries[e.name].next)
+			again = earliest(again, r.retries[e.name].next)
 			failsInRow++
 		case fileLimited:
 			pending++
 			failsInRow = maxFailsInRow
 			again = r.send.limitedUntil()
 		}
-		if failsInRow >= maxFailsInRow || closing(d.quit) {
+		if failsInRow >= maxFailsInRow || closing(r.quit) {
 			pending += len(entries) - i - 1
 			break
 		}
@@ -406,6 +402,9 @@ func (r *courier) readClaimed(e entry, f *os.File) *record {
 func (r *courier) orphan(e entry, rec *record) string {
 	twin := strings.TrimSuffix(e.name, liveSuffix) + reportSuffix
 	if r.spool.exists(twin) || (rec.Stall != nil && rec.Stall.HangSpooled) {
+		if rec.Stall != nil && rec.Stall.HangSpooled {
+			r.o.Logger.Info("a hang reported while it lasted outlived its process", "title", rec.title(), "at_least", rec.Stall.Duration)
+		}
 		r.spool.remove(e.name) // its report was written before the process died
 		return ""
 	}

@@ -38,8 +38,10 @@
 //   - A stall that reaches the Hang threshold is sent at once, within a
 //     second and while the game is still stuck, as an App Hanging with the
 //     samples so far. Nothing more is sent for it: when it later ends, or
-//     the game is closed or killed during it, its final duration goes to
-//     Stats.LongestStall (and ebitenwatch's session summary) and the log.
+//     the game is closed during it, its final duration goes to
+//     Stats.LongestStall (and ebitenwatch's session summary) and the log;
+//     when the game is killed during it, the next run logs how long it
+//     lasted at least.
 //   - A stall that has not reached the Hang threshold when the process
 //     dies (killed, crashed) is sent by the next New on the same spool as
 //     a Fatal App Hang, as the live record last had it: where the game was

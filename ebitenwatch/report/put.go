@@ -16,11 +16,12 @@ import (
 // (d.kick). Called with r.mu held.
 func (r *writer) spoolReport(rec *record, name string, limit, hold bool) (*os.File, error) {
 	key := rec.key()
-	r.perKey[key]++
-	if limit && r.perKey[key] > r.o.MaxPerFingerprint {
-		r.spool.addCount(suppressedFile, key, 1)
-		r.updateStats(func(s *Stats) { s.Suppressed++ })
-		return nil, nil
+	if limit {
+		if r.perKey[key]++; r.perKey[key] > r.o.MaxPerFingerprint {
+			r.spool.addCount(suppressedFile, key, 1)
+			r.updateStats(func(s *Stats) { s.Suppressed++ })
+			return nil, nil
+		}
 	}
 	st := r.snapshot()
 	rec.Counts = counts{

@@ -60,7 +60,8 @@ type liveStall struct {
 	stem  string
 	f     *os.File // the locked live file; nil until one is written
 	rec   *record
-	ended bool // ended, but its final report could not be written yet
+	ended bool // ended, but its final report is not written yet
+	tried bool // a write of its final report failed: counted already
 }
 
 // stallQueue hands stalls from the watchdog goroutine to the writer
@@ -227,7 +228,8 @@ func (r *writer) finalize(id uint64, ls *liveStall) {
 	rec := ls.rec
 	if rec.Stall.HangSpooled {
 		r.o.Logger.Info("a hang reported while it lasted has ended", "title", rec.title(), "duration", rec.Stall.Duration)
-	} else if _, err := r.spoolReport(rec, ls.stem+reportSuffix, true, false); err != nil {
+	} else if _, err := r.spoolReport(rec, ls.stem+reportSuffix, !ls.tried, false); err != nil {
+		ls.tried = true
 		data, encErr := encodeRecord(rec)
 		if ls.f == nil || encErr != nil || rewrite(ls.f, data) != nil {
 			if r.closed {
