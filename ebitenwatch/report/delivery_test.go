@@ -406,6 +406,9 @@ func assertFatal(t *testing.T, e *wireEvent) {
 	if e.Contexts["stall"]["killed"] != true || e.Tags["stall.tier"] != "fatal" {
 		t.Errorf("stall context %v tags %v", e.Contexts["stall"], e.Tags)
 	}
+	if ex.Mechanism != nil && ex.Mechanism.Data["tier"] != "fatal" || e.Contexts["framewatch"] == nil {
+		t.Errorf("mechanism %+v, framewatch context %v: want tier fatal and the context", ex.Mechanism, e.Contexts["framewatch"])
+	}
 }
 
 func TestOptionErrorsNameTheField(t *testing.T) {
