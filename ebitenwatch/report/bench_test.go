@@ -25,7 +25,6 @@ func BenchmarkStallStarted(b *testing.B) {
 	defer stop()
 	s := stuckStall(b, atAssets, stallSpec{})
 	r := newReporter(b, report.Options{MaxPerFingerprint: 1 << 30})
-	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
 	b.ResetTimer()
 	b.StopTimer()
 	for range b.N {
@@ -37,4 +36,5 @@ func BenchmarkStallStarted(b *testing.B) {
 		b.StopTimer()
 		r.StallEnded(&c)
 	}
+	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
 }

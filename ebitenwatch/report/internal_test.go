@@ -240,10 +240,10 @@ func BenchmarkLiveRefresh(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
 	r.w.mu.Lock()
 	defer r.w.mu.Unlock()
 	for b.Loop() {
 		r.w.refresh(s)
 	}
+	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
 }
