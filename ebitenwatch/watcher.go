@@ -91,17 +91,26 @@ func (w *Watcher) Wrap(g ebiten.Game) ebiten.Game {
 // RunGame wraps g in a new Watcher, runs it with ebiten.RunGame, and closes
 // the Watcher, flushing reports, when the game ends. While it runs, SIGINT
 // and SIGTERM flush an in-progress stall report before the process exits
-// as it would have. Call it from the main goroutine, like ebiten.RunGame.
+// as it would have (see Watcher.FlushOnSignal). Call it from the main goroutine, like ebiten.RunGame.
 func RunGame(g ebiten.Game, opts Options) error {
 	w, err := New(opts)
 	if err != nil {
 		return err
 	}
-	stop := w.rep.FlushOnSignal()
+	stop := w.FlushOnSignal()
 	defer stop()
 	runErr := ebiten.RunGame(w.Wrap(g))
 	return errors.Join(runErr, w.Close())
 }
+
+// FlushOnSignal makes SIGINT and SIGTERM (on Windows, Ctrl+C) report a
+// stall in progress as a Fatal App Hang and flush reports, for at most
+// Report.FlushTimeout, before the process exits as the signal would have
+// made it; a second signal exits at once. Signals ignored when the program
+// started stay ignored. RunGame does this for you; call it after New when
+// you run the game yourself, and call stop to undo it. Safe from any
+// goroutine. See report.Reporter.FlushOnSignal.
+func (w *Watcher) FlushOnSignal() (stop func()) { return w.rep.FlushOnSignal() }
 
 // Pause stops frames from counting as stalls until Resume, for deliberate
 // blocking such as a native dialog. Pauses nest. Safe from any goroutine.
@@ -142,7 +151,8 @@ func (w *Watcher) Close() error {
 		st := w.Stats()
 		w.opts.Logger.Info("framewatch: session summary",
 			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
-			"p50", st.P50, "p99", st.P99, "max", st.Max, "reports", st.Reports.Sent+st.Reports.Spooled)
+			"p50", st.P50, "p99", st.P99, "max", st.Max, "longest_stall", st.Reports.LongestStall,
+			"reports", st.Reports.Sent+st.Reports.Spooled)
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
 	})
 	return w.closeErr
@@ -167,7 +177,10 @@ func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	if r == nil {
 		return
 	}
+	// Reporting waits for delivery: not a stall of the game's.
+	w.wd.Pause()
 	w.rep.ReportPanic(r, p, debug.Stack())
+	w.wd.Resume()
 	panic(r)
 }
 

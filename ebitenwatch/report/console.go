@@ -4,53 +4,50 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/getsentry/sentry-go"
-
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 )
 
 const consoleFrames = 24 // frames printed per stack
 
-// print writes the readable block for a spooled report to Options.Console
-// when there is no DSN. s is nil for panics and fatal hangs.
-func (r *Reporter) print(ev *sentry.Event, rec *record, s *watchdog.Stall, path string) {
+// print writes the readable block of a spooled report to Options.Console
+// when there is no DSN. A panicking or failing Console is logged.
+func (r *core) print(rec *record, path string) {
 	if r.send != nil {
 		return
 	}
+	defer r.recoverLog("Options.Console")
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "framewatch: %s\n", rec.Title)
-	if s != nil {
-		fmt.Fprintf(&b, "  %s blocked %s, class %s, tick %d, %d samples", s.Phase, seconds(s.Duration), s.Class, s.Tick, s.Samples)
-		if len(s.Stacks) > 0 && s.Stacks[0].State != "" {
-			fmt.Fprintf(&b, ", goroutine %d [%s]", s.Goroutine, s.Stacks[0].State)
+	fmt.Fprintf(&b, "framewatch: %s\n", rec.title())
+	var frames []watchdog.Frame
+	if st := rec.Stall; st != nil {
+		if st.Tier == tierFatal {
+			fmt.Fprintf(&b, "  %s blocked at least %s, class %s; the game was stopped during the stall\n", st.Phase, seconds(st.Duration), st.Class)
+		} else {
+			fmt.Fprintf(&b, "  %s blocked %s, class %s, tick %d, %d samples", st.Phase, seconds(st.Duration), st.Class, st.Tick, st.Samples)
+			if state := st.state(); state != "" {
+				fmt.Fprintf(&b, ", goroutine %d [%s]", st.Goroutine, state)
+			}
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
-	} else if m := rec.Stall; m != nil {
-		fmt.Fprintf(&b, "  %s blocked at least %s, class %s; the game was stopped during the stall\n", m.Phase, seconds(m.Duration), m.Class)
+		if len(st.Stacks) > 0 {
+			frames = st.Stacks[0].Frames
+		}
+	} else if rec.Panic != nil {
+		frames = rec.Panic.Frames
 	}
-	if len(ev.Exception) > 0 && ev.Exception[0].Stacktrace != nil {
-		frames := ev.Exception[0].Stacktrace.Frames
+	if len(frames) > 0 {
 		b.WriteString("  stack, innermost first (* = your code):\n")
-		for i, n := len(frames)-1, 0; i >= 0; i, n = i-1, n+1 {
-			if n == consoleFrames {
-				fmt.Fprintf(&b, "      ... %d more\n", i+1)
-				break
-			}
-			f := frames[i]
-			mark := " "
-			if f.InApp {
-				mark = "*"
-			}
-			fn := f.Function
-			if f.Module != "" {
-				fn = f.Module + "." + f.Function
-			}
-			file := f.AbsPath
-			if file == "" {
-				file = f.Filename
-			}
-			fmt.Fprintf(&b, "    %s %s\n        %s:%d\n", mark, fn, file, f.Lineno)
+	}
+	for i, f := range frames {
+		if i == consoleFrames {
+			fmt.Fprintf(&b, "      ... %d more\n", len(frames)-i)
+			break
 		}
+		mark := " "
+		if f.InApp {
+			mark = "*"
+		}
+		fmt.Fprintf(&b, "    %s %s\n        %s:%d\n", mark, f.Function, f.File, f.Line)
 	}
 	fmt.Fprintf(&b, "  spooled: %s\n", path)
 	b.WriteString("  not sent: no SENTRY_DSN; a run with one set sends it\n")

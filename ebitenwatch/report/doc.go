@@ -11,31 +11,67 @@
 //	defer rep.Close()
 //	// pass rep as the watchdog's Sink; ebitenwatch does this for you
 //
-// Each stalled frame becomes one event: exception type "Frozen Frame"
-// (level warning) or "App Hanging" (level error), mechanism AppHang, the
-// stuck goroutine's most sampled stack as the stack trace with only the
-// game's frames marked in-app, every goroutine as a thread, and the
-// goroutine dump, folded samples and flight-recorder trace as attachments.
-// Its fingerprint is the tier, the phase and the innermost in-app functions
-// of that stack, so each place the game freezes is one Sentry issue whose
-// event count says how often.
+// # Reports
 //
-// Every report is written to the spool before anything else happens, and
-// deleted only after the server answered 2xx. A stall is spooled as soon as
-// it is detected; if the process dies before the frame returns (the player
-// closed or killed the frozen game), the next New on the same spool sends it
-// as a "Fatal App Hang" (level fatal, unhandled).
+// Each stall or panic becomes one record: its tier, phase, folded samples,
+// culprit, class, runtime counters, attachments (goroutine dump, folded
+// samples, flight-recorder trace) and the caller's scope. The record is
+// what the spool stores and the console prints; one function maps it to
+// the Sentry event when it is sent. A stall's event has exception type
+// "Frozen Frame" (level warning), "App Hanging" (level error) or "Fatal App
+// Hang" (level fatal, unhandled), mechanism AppHang, the stuck goroutine's
+// most sampled stack with only the game's frames marked in-app, and every
+// goroutine as a thread. Its fingerprint is the tier, the phase and the
+// innermost in-app functions of that stack, so each place the game freezes
+// is one Sentry issue whose event count says how often.
+//
+// # When each event is sent
+//
+// One stall is one event, whose ID is fixed when the stall is detected:
+//
+//   - A stall is spooled as in progress when it is detected, and that live
+//     record is rewritten with everything sampled so far at least every
+//     second while the stall lasts. The watchdog goroutine only queues the
+//     stall; the Reporter's writer goroutine encodes and writes it.
+//   - A stall that ends before the Hang threshold is sent when it ends, as
+//     a Frozen Frame.
+//   - A stall that reaches the Hang threshold is sent at once, within a
+//     second and while the game is still stuck, as an App Hanging with the
+//     samples so far. Nothing more is sent for it: when it later ends, or
+//     the game is closed during it, its final duration goes to
+//     Stats.LongestStall (and ebitenwatch's session summary) and the log;
+//     when the game is killed during it, the next run logs how long it
+//     lasted at least.
+//   - A stall that has not reached the Hang threshold when the process
+//     dies (killed, crashed) is sent by the next New on the same spool as
+//     a Fatal App Hang, as the live record last had it: where the game was
+//     at most a second before it died. Close, and FlushOnSignal on SIGINT
+//     or SIGTERM, send it at once in the same way.
+//   - A panic in a phase (ReportPanic) is sent at once.
 //
 // # Delivery
 //
-// Delivery goes through sentry-go: a Client with sentry-go's synchronous
-// HTTP transport, run on the Reporter's own goroutine. sentry-go handles
-// 429, Retry-After and X-Sentry-Rate-Limits; the Reporter waits until the
-// limit ends. Network errors are retried with exponential backoff, in this
-// run and the next. A report the server refuses (4xx) or fails on three
-// times (5xx) is moved to the spool's failed/ folder and logged, so that it
-// is neither lost silently nor resent forever; unreadable files go to
-// corrupt/.
+// Every report is written to the spool before anything else happens, and
+// deleted only after the server answered 2xx. Delivery goes through
+// sentry-go's synchronous HTTP transport on the Reporter's own goroutine,
+// oldest report first. sentry-go handles 429, Retry-After and
+// X-Sentry-Rate-Limits; the Reporter waits until the limit ends. After a
+// network error or a 5xx, that report is retried with its own exponential
+// backoff, in this run and the next ones, for as long as Sentry accepts the
+// event (30 days); newer reports still go out (a pass stops only after two
+// failures in a row, when the network itself is likely down). A report the
+// server rejects as invalid (4xx other than 429) is moved to the spool's
+// failed/ folder and logged; an unreadable file goes to corrupt/. Each
+// report dropped or set aside is counted in the spool, and the next event
+// the server accepts carries the count (its "framewatch" context,
+// spool_dropped_before), in this run or a later one.
+//
+// Any process may read the spool, and two may share one: a live record is
+// locked by its process while it lives, and each report is sent once.
+// Flush, ReportPanic, Close and the FlushOnSignal handler wait for delivery
+// at most Options.FlushTimeout, and less when what is left cannot be sent
+// in that time. If the game called sentry.Init, its hub (DSN, options and
+// scope) is used unless Options says otherwise.
 //
 // Spotlight (Sentry's local development UI) works as a DSN:
 // http://public@127.0.0.1:PORT/0. `make spotlight` starts one.

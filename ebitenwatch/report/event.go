@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -30,44 +28,233 @@ const (
 )
 
 const (
-	maxThreads     = 200 // threads sent per event; the dump attachment has all
-	maxFingerprint = 3   // in-app functions in a stall fingerprint
+	maxThreads     = 200 // threads kept per report; the dump attachment has all
+	maxFingerprint = 3   // in-app functions in a fingerprint
 	fingerprintTag = "framewatch-stall"
 	noInAppFrame   = "no in-app frame"
 )
 
-func tierName(t watchdog.Tier) string {
-	if t == watchdog.TierHang {
-		return "hang"
-	}
-	return "frozen"
+// tiers maps a stall tier to its exception type and level.
+var tiers = map[string]struct {
+	typ   string
+	level sentry.Level
+}{
+	tierFrozen: {TypeFrozenFrame, sentry.LevelWarning},
+	tierHang:   {TypeAppHanging, sentry.LevelError},
+	tierFatal:  {TypeFatalAppHang, sentry.LevelFatal},
 }
 
-func stallType(tier string) string {
-	switch tier {
-	case "hang":
-		return TypeAppHanging
-	case "fatal":
-		return TypeFatalAppHang
+// toEvent maps a record to the Sentry event that reports it. It is the one
+// place where a report becomes an event; it does not change rec.
+func toEvent(rec *record) *sentry.Event {
+	if rec.legacy != nil {
+		return legacyEvent(rec)
 	}
-	return TypeFrozenFrame
+	ev := sentry.NewEvent()
+	ev.EventID = rec.ID
+	ev.Platform = "go"
+	ev.Release = rec.Release
+	ev.Environment = rec.Environment
+	maps.Copy(ev.Tags, rec.Tags)
+	ev.Exception = []sentry.Exception{rec.exception()}
+	ev.Fingerprint = rec.fingerprint()
+	if st := rec.Stall; st != nil {
+		ev.Timestamp = st.Start
+		ev.Level = tiers[st.Tier].level
+		ev.Threads = threads(st.Threads, st.Goroutine)
+		ev.Tags["phase"] = st.Phase
+		ev.Tags["stall.class"] = st.Class
+		ev.Tags["stall.tier"] = st.Tier
+		ev.Contexts["frame"] = frameContext(st)
+		ev.Contexts["stall"] = stallContext(st)
+		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
+	} else {
+		p := rec.Panic
+		ev.Timestamp = rec.Created
+		ev.Level = sentry.LevelFatal
+		if len(p.Threads) > 1 {
+			ev.Threads = threads(p.Threads, p.Goroutine)
+		}
+		ev.Tags["phase"] = p.Phase
+	}
+	ev.Contexts["framewatch"] = countsContext(rec.Counts)
+	for _, a := range rec.Attachments {
+		ev.Attachments = append(ev.Attachments, &sentry.Attachment{Filename: a.Filename, ContentType: a.ContentType, Payload: a.Data})
+	}
+	underScope(ev, rec.Scope)
+	return ev
 }
 
-func stallLevel(tier string) sentry.Level {
-	switch tier {
-	case "hang":
-		return sentry.LevelError
-	case "fatal":
-		return sentry.LevelFatal
+// exception is the report's exception: the stall's culprit stack or the
+// panic's.
+func (rec *record) exception() sentry.Exception {
+	if p := rec.Panic; p != nil {
+		return sentry.Exception{
+			Type: p.Type, Value: p.Message, ThreadID: uint64(max(p.Goroutine, 0)), Stacktrace: stacktrace(p.Frames),
+			Mechanism: &sentry.Mechanism{Type: MechanismPanic, Handled: sentry.Pointer(false), Data: map[string]any{"phase": p.Phase}},
+		}
 	}
-	return sentry.LevelWarning
+	st := rec.Stall
+	var frames []watchdog.Frame
+	if len(st.Stacks) > 0 {
+		frames = st.Stacks[0].Frames
+	}
+	return sentry.Exception{
+		Type:       tiers[st.Tier].typ,
+		Value:      fmt.Sprintf("%s: %s blocked for at least %s (%s)", st.culprit(), st.Phase, seconds(st.Duration), st.Class),
+		ThreadID:   uint64(max(st.Goroutine, 0)),
+		Stacktrace: stacktrace(frames),
+		Mechanism: &sentry.Mechanism{
+			Type: MechanismAppHang, Handled: sentry.Pointer(st.Tier != tierFatal),
+			Data: map[string]any{"phase": st.Phase, "class": st.Class, "tier": st.Tier},
+		},
+	}
 }
 
-// stallValue is the exception value. It starts with the culprit function so
-// that Sentry's and Spotlight's title, "<type>: <value>", reads
-// "App Hanging: main.loadAllAssets: Update blocked for at least 2.4 s (lock)".
-func stallValue(culprit, phase string, d time.Duration, class string) string {
-	return fmt.Sprintf("%s: %s blocked for at least %s (%s)", culprit, phase, seconds(d), class)
+// fingerprint groups stalls by tier, phase and the innermost in-app
+// functions of the culprit stack, without line numbers so that an edit
+// elsewhere in a file does not split an issue. Stalls with no in-app frame
+// share one group per phase and class. Panics keep Sentry's own grouping
+// (nil); their rate-limit key is built the same way.
+func (rec *record) fingerprint() []string {
+	if p := rec.Panic; p != nil {
+		return nil
+	}
+	st := rec.Stall
+	var frames []watchdog.Frame
+	if len(st.Stacks) > 0 {
+		frames = st.Stacks[0].Frames
+	}
+	fp := appFunctions([]string{fingerprintTag, st.Tier, st.Phase}, frames)
+	if len(fp) == 3 {
+		fp = append(fp, noInAppFrame, st.Class)
+	}
+	return fp
+}
+
+func (rec *record) panicKey() []string {
+	p := rec.Panic
+	return appFunctions([]string{"panic", p.Phase, p.Type}, p.Frames)
+}
+
+// appFunctions appends the innermost maxFingerprint in-app functions.
+func appFunctions(fp []string, frames []watchdog.Frame) []string {
+	n := 0
+	for _, f := range frames {
+		if f.InApp && n < maxFingerprint {
+			fp = append(fp, f.Function)
+			n++
+		}
+	}
+	return fp
+}
+
+func fingerprintKey(fp []string) string { return strings.Join(fp, "|") }
+
+func (st *stallRecord) culprit() string {
+	if st.Culprit.Function != "" {
+		return st.Culprit.Function
+	}
+	return "unknown function"
+}
+
+func (st *stallRecord) state() string {
+	if len(st.Stacks) > 0 {
+		return st.Stacks[0].State
+	}
+	return ""
+}
+
+func frameContext(st *stallRecord) sentry.Context {
+	recent := make([]float64, len(st.RecentFrames))
+	for i, d := range st.RecentFrames {
+		recent[i] = ms(d)
+	}
+	return sentry.Context{
+		"phase":                 st.Phase,
+		"tick":                  st.Tick,
+		"start":                 st.Start.UTC().Format(time.RFC3339Nano),
+		"duration_ms":           ms(st.Duration),
+		"recent_frame_times_ms": recent,
+	}
+}
+
+func stallContext(st *stallRecord) sentry.Context {
+	rt := st.Runtime
+	c := sentry.Context{
+		"class":             st.Class,
+		"tier":              st.Tier,
+		"ended":             st.Ended,
+		"goroutine":         st.Goroutine,
+		"state":             st.state(),
+		"culprit":           fmt.Sprintf("%s (%s:%d)", st.culprit(), st.Culprit.File, st.Culprit.Line),
+		"samples":           st.Samples,
+		"dropped_samples":   st.DroppedSamples,
+		"distinct_stacks":   len(st.Stacks),
+		"gc_cycles":         rt.GCCycles,
+		"gc_pause_ms":       ms(rt.GCPause),
+		"gc_cpu_ms":         ms(rt.GCCPU),
+		"major_page_faults": rt.MajorFaults,
+		"cpu_ms":            ms(rt.CPU),
+		"wall_ms":           ms(rt.Wall),
+	}
+	if rt.Wall > 0 {
+		c["cpu_per_wall"] = math.Round(float64(rt.CPU)/float64(rt.Wall)*1000) / 1000
+	}
+	if st.ThreadsOmitted > 0 {
+		c["threads_omitted"] = st.ThreadsOmitted
+	}
+	if st.Tier == tierFatal {
+		c["killed"] = true
+		c["detected_tier"] = st.Detected
+	}
+	return c
+}
+
+func runtimeContext(goroutines int, heap uint64) sentry.Context {
+	return sentry.Context{
+		"name":             "go",
+		"version":          runtime.Version(),
+		"go_numroutines":   goroutines,
+		"go_maxprocs":      runtime.GOMAXPROCS(0),
+		"heap_inuse_bytes": heap,
+	}
+}
+
+func countsContext(c counts) sentry.Context {
+	fw := sentry.Context{
+		"suppressed_before":    c.SuppressedBefore,
+		"session_reports":      c.SessionReports,
+		"session_suppressed":   c.SessionSuppressed,
+		"session_dropped":      c.SessionDropped,
+		"spool_dropped_before": c.SpoolDroppedBefore,
+	}
+	if c.AttachmentDropped != "" {
+		fw["attachment_dropped"] = c.AttachmentDropped
+	}
+	return fw
+}
+
+// underScope adds what the caller's scope held, under the report's own
+// level, fingerprint, tags and contexts.
+func underScope(ev *sentry.Event, scope *sentry.Event) {
+	if scope == nil {
+		return
+	}
+	for k, v := range scope.Tags {
+		if _, ok := ev.Tags[k]; !ok {
+			ev.Tags[k] = v
+		}
+	}
+	for k, v := range scope.Contexts {
+		if _, ok := ev.Contexts[k]; !ok {
+			ev.Contexts[k] = v
+		}
+	}
+	ev.User = scope.User
+	ev.Breadcrumbs = scope.Breadcrumbs
+	ev.Request = scope.Request
+	ev.Transaction = scope.Transaction
 }
 
 func seconds(d time.Duration) string {
@@ -77,38 +264,6 @@ func seconds(d time.Duration) string {
 func ms(d time.Duration) float64 {
 	return math.Round(float64(d)/1e3) / 1e3
 }
-
-func culpritName(s *watchdog.Stall) string {
-	if s.Culprit.Function != "" {
-		return s.Culprit.Function
-	}
-	return "unknown function"
-}
-
-// stallFingerprint groups stalls by tier, phase and the innermost in-app
-// functions of the culprit stack, without line numbers so that an edit
-// elsewhere in a file does not split an issue. Stalls with no in-app frame
-// share one group per phase and class.
-func stallFingerprint(tier string, s *watchdog.Stall) []string {
-	fp := []string{fingerprintTag, tier, s.Phase.String()}
-	n := 0
-	if len(s.Stacks) > 0 {
-		for _, f := range s.Stacks[0].Frames {
-			if f.InApp {
-				fp = append(fp, f.Function)
-				if n++; n == maxFingerprint {
-					break
-				}
-			}
-		}
-	}
-	if n == 0 {
-		fp = append(fp, noInAppFrame, s.Class.String())
-	}
-	return fp
-}
-
-func fingerprintKey(fp []string) string { return strings.Join(fp, "|") }
 
 // sentryFrames converts innermost-first watchdog frames to the oldest-first
 // frames Sentry expects, splitting module and function as sentry-go does
@@ -131,35 +286,20 @@ func stacktrace(frames []watchdog.Frame) *sentry.Stacktrace {
 	return &sentry.Stacktrace{Frames: sentryFrames(frames)}
 }
 
-// threads lists the goroutines of a dump, the stuck or crashed one first.
-func threads(gs []watchdog.Goroutine, crashed int) ([]sentry.Thread, int) {
-	var out []sentry.Thread
-	add := func(g watchdog.Goroutine) {
+// threads lists goroutines as Sentry threads; crashed is the stuck or
+// panicking one.
+func threads(gs []watchdog.Goroutine, crashed int) []sentry.Thread {
+	out := make([]sentry.Thread, 0, len(gs))
+	for _, g := range gs {
 		out = append(out, sentry.Thread{
 			ID:         strconv.Itoa(g.ID),
 			Name:       fmt.Sprintf("goroutine %d [%s]", g.ID, g.State),
 			Stacktrace: stacktrace(g.Frames),
-			Crashed:    g.ID == crashed,
-			Current:    g.ID == crashed,
+			Crashed:    g.ID == crashed && crashed != 0,
+			Current:    g.ID == crashed && crashed != 0,
 		})
 	}
-	for _, g := range gs {
-		if g.ID == crashed && crashed != 0 {
-			add(g)
-		}
-	}
-	omitted := 0
-	for _, g := range gs {
-		if g.ID == crashed && crashed != 0 {
-			continue
-		}
-		if len(out) >= maxThreads {
-			omitted++
-			continue
-		}
-		add(g)
-	}
-	return out, omitted
+	return out
 }
 
 // folded renders stacks in the collapsed-stack format flame graph tools
@@ -188,345 +328,4 @@ func newEventID() sentry.EventID {
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // variant
 	return sentry.EventID(hex.EncodeToString(b[:]))
-}
-
-// baseEvent fills what every report carries.
-func (r *Reporter) baseEvent(id sentry.EventID, ts time.Time, level sentry.Level) *sentry.Event {
-	ev := sentry.NewEvent()
-	ev.EventID = id
-	ev.Timestamp = ts
-	ev.Level = level
-	ev.Platform = "go"
-	ev.Release = r.o.release
-	ev.Environment = r.o.environment
-	ev.Tags["goos"] = runtime.GOOS
-	ev.Tags["goarch"] = runtime.GOARCH
-	if r.o.EbitenVersion != "" {
-		ev.Tags["ebiten"] = r.o.EbitenVersion
-	}
-	return ev
-}
-
-// buildStall turns a stall into an event and the spool record around it.
-// id is the event ID, shared by a stall's in-progress file and its final
-// report so that Sentry drops a duplicate should both ever be sent.
-func (r *Reporter) buildStall(s *watchdog.Stall, id sentry.EventID) (*sentry.Event, *record) {
-	tier := tierName(s.Tier)
-	culprit := culpritName(s)
-	ev := r.baseEvent(id, s.Start, stallLevel(tier))
-	ev.Fingerprint = stallFingerprint(tier, s)
-
-	var frames []watchdog.Frame
-	state := ""
-	if len(s.Stacks) > 0 {
-		frames = s.Stacks[0].Frames
-		state = s.Stacks[0].State
-	}
-	ev.Exception = []sentry.Exception{{
-		Type:       stallType(tier),
-		Value:      stallValue(culprit, s.Phase.String(), s.Duration, s.Class.String()),
-		ThreadID:   uint64(max(s.Goroutine, 0)),
-		Stacktrace: stacktrace(frames),
-		Mechanism: &sentry.Mechanism{
-			Type:    MechanismAppHang,
-			Handled: sentry.Pointer(true),
-			Data:    map[string]any{"phase": s.Phase.String(), "class": s.Class.String(), "tier": tier},
-		},
-	}}
-	var omitted int
-	ev.Threads, omitted = threads(s.Goroutines, s.Goroutine)
-
-	ev.Tags["phase"] = s.Phase.String()
-	ev.Tags["stall.class"] = s.Class.String()
-	ev.Tags["stall.tier"] = tier
-	for k, v := range s.Tags {
-		ev.Tags[k] = v
-	}
-
-	recent := make([]float64, len(s.RecentFrames))
-	for i, d := range s.RecentFrames {
-		recent[i] = ms(d)
-	}
-	ev.Contexts["frame"] = sentry.Context{
-		"phase":                 s.Phase.String(),
-		"tick":                  s.Tick,
-		"start":                 s.Start.UTC().Format(time.RFC3339Nano),
-		"duration_ms":           ms(s.Duration),
-		"recent_frame_times_ms": recent,
-	}
-	rt := s.Runtime
-	stall := sentry.Context{
-		"class":             s.Class.String(),
-		"tier":              tier,
-		"ended":             s.Ended,
-		"goroutine":         s.Goroutine,
-		"state":             state,
-		"culprit":           fmt.Sprintf("%s (%s:%d)", culprit, s.Culprit.File, s.Culprit.Line),
-		"samples":           s.Samples,
-		"dropped_samples":   s.DroppedSamples,
-		"distinct_stacks":   len(s.Stacks),
-		"gc_cycles":         rt.GCCycles,
-		"gc_pause_ms":       ms(rt.GCPause),
-		"gc_cpu_ms":         ms(rt.GCCPU),
-		"major_page_faults": rt.MajorFaults,
-		"cpu_ms":            ms(rt.CPU),
-		"wall_ms":           ms(rt.Wall),
-	}
-	if rt.Wall > 0 {
-		stall["cpu_per_wall"] = math.Round(float64(rt.CPU)/float64(rt.Wall)*1000) / 1000
-	}
-	if omitted > 0 {
-		stall["threads_omitted"] = omitted
-	}
-	ev.Contexts["stall"] = stall
-	ev.Contexts["runtime"] = sentry.Context{
-		"name":             "go",
-		"version":          runtime.Version(),
-		"go_numroutines":   rt.Goroutines,
-		"go_maxprocs":      runtime.GOMAXPROCS(0),
-		"heap_inuse_bytes": rt.HeapInUse,
-	}
-
-	rec := &record{
-		Format:  recordFormat,
-		Kind:    "stall",
-		Title:   stallType(tier) + ": " + ev.Exception[0].Value,
-		Key:     fingerprintKey(ev.Fingerprint),
-		Created: time.Now(),
-		PID:     os.Getpid(),
-		Stall: &stallMeta{
-			Phase: s.Phase.String(), Tier: tier, Class: s.Class.String(), Culprit: culprit,
-			Start: s.Start, Duration: s.Duration, Ended: s.Ended,
-		},
-	}
-	if len(s.Dump) > 0 {
-		rec.Attachments = append(rec.Attachments, attachment{"goroutines.txt", "text/plain", s.Dump})
-	}
-	if f := folded(s.Stacks); len(f) > 0 {
-		rec.Attachments = append(rec.Attachments, attachment{"samples.folded", "text/plain", f})
-	}
-	if len(s.Trace) > 0 {
-		rec.Attachments = append(rec.Attachments, attachment{"trace.out", "application/octet-stream", s.Trace})
-	}
-	r.applyHub(ev, rec)
-	return ev, rec
-}
-
-// makeFatal turns the event of a stall whose process died before the stall
-// ended into a Fatal App Hang. lastAlive is when the process was last seen
-// alive in the stall (the in-progress file's modification time).
-func makeFatal(ev *sentry.Event, rec *record, lastAlive time.Time) {
-	m := rec.Stall
-	if m == nil || len(ev.Exception) == 0 {
-		return
-	}
-	d := m.Duration
-	if alive := lastAlive.Sub(m.Start); alive > d {
-		d = alive
-	}
-	ex := &ev.Exception[0]
-	ex.Type = TypeFatalAppHang
-	ex.Value = stallValue(m.Culprit, m.Phase, d, m.Class)
-	if ex.Mechanism == nil {
-		ex.Mechanism = &sentry.Mechanism{Type: MechanismAppHang}
-	}
-	ex.Mechanism.Handled = sentry.Pointer(false)
-	ev.Level = sentry.LevelFatal
-	if len(ev.Fingerprint) > 1 && ev.Fingerprint[0] == fingerprintTag {
-		ev.Fingerprint[1] = "fatal"
-	}
-	if ev.Tags == nil {
-		ev.Tags = map[string]string{}
-	}
-	ev.Tags["stall.tier"] = "fatal"
-	if ev.Contexts == nil {
-		ev.Contexts = map[string]sentry.Context{}
-	}
-	if ev.Contexts["frame"] == nil {
-		ev.Contexts["frame"] = sentry.Context{}
-	}
-	ev.Contexts["frame"]["duration_ms"] = ms(d)
-	if ev.Contexts["stall"] == nil {
-		ev.Contexts["stall"] = sentry.Context{}
-	}
-	ev.Contexts["stall"]["killed"] = true
-	ev.Contexts["stall"]["tier"] = "fatal"
-	ev.Contexts["stall"]["detected_tier"] = m.Tier
-	rec.Title = TypeFatalAppHang + ": " + ex.Value
-	rec.Key = fingerprintKey(ev.Fingerprint)
-}
-
-// buildPanic turns a panic into a crash event.
-func (r *Reporter) buildPanic(value any, phase watchdog.Phase, stack []byte) (*sentry.Event, *record) {
-	gs, _ := watchdog.ParseDump(stack, r.o.InApp)
-	var frames []watchdog.Frame
-	gid := 0
-	if len(gs) > 0 {
-		frames = panicFrames(gs[0].Frames)
-		gid = gs[0].ID
-	}
-	typ, msg := panicType(value), panicMessage(value)
-	ev := r.baseEvent(newEventID(), time.Now(), sentry.LevelFatal)
-	ev.Exception = []sentry.Exception{{
-		Type:       typ,
-		Value:      msg,
-		ThreadID:   uint64(max(gid, 0)),
-		Stacktrace: stacktrace(frames),
-		Mechanism: &sentry.Mechanism{
-			Type:    MechanismPanic,
-			Handled: sentry.Pointer(false),
-			Data:    map[string]any{"phase": phase.String()},
-		},
-	}}
-	if len(gs) > 1 {
-		ev.Threads, _ = threads(gs, gid)
-	}
-	ev.Tags["phase"] = phase.String()
-	key := []string{"panic", phase.String(), typ}
-	n := 0
-	for _, f := range frames {
-		if f.InApp {
-			key = append(key, f.Function)
-			if n++; n == maxFingerprint {
-				break
-			}
-		}
-	}
-	rec := &record{
-		Format:  recordFormat,
-		Kind:    "panic",
-		Title:   typ + ": " + msg,
-		Key:     fingerprintKey(key),
-		Created: time.Now(),
-		PID:     os.Getpid(),
-	}
-	if len(stack) > 0 {
-		rec.Attachments = append(rec.Attachments, attachment{"stack.txt", "text/plain", stack})
-	}
-	r.applyHub(ev, rec)
-	return ev, rec
-}
-
-// panicFrames drops the frames of the panic machinery and of the recovering
-// code from a panicking goroutine's stack (innermost first), so that the
-// stack starts at the function that panicked.
-func panicFrames(frames []watchdog.Frame) []watchdog.Frame {
-	for i, f := range frames {
-		if f.Function == "panic" || f.Function == "runtime.gopanic" {
-			rest := frames[i+1:]
-			for len(rest) > 0 && isPanicHelper(rest[0].Function) {
-				rest = rest[1:]
-			}
-			return rest
-		}
-	}
-	for len(frames) > 0 && frames[0].Function == "runtime/debug.Stack" {
-		frames = frames[1:]
-	}
-	return frames
-}
-
-func isPanicHelper(fn string) bool {
-	return strings.HasPrefix(fn, "runtime.panic") || strings.HasPrefix(fn, "runtime.goPanic") ||
-		fn == "runtime.sigpanic"
-}
-
-func panicType(v any) string {
-	if v == nil {
-		return "nil"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// panicMessage formats a panic value as the runtime would, without letting
-// a broken Error or String method panic again.
-func panicMessage(v any) (msg string) {
-	defer func() {
-		if recover() != nil {
-			msg = fmt.Sprintf("%#v", v)
-		}
-	}()
-	switch x := v.(type) {
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		return x.String()
-	case string:
-		return x
-	}
-	return fmt.Sprint(v)
-}
-
-// applyHub applies the scope of Options.Hub, keeping the report's own
-// level, fingerprint and tags.
-func (r *Reporter) applyHub(ev *sentry.Event, rec *record) {
-	if r.o.Hub == nil {
-		return
-	}
-	level, tags := ev.Level, make(map[string]string, len(ev.Tags))
-	for k, v := range ev.Tags {
-		tags[k] = v
-	}
-	if out := r.o.Hub.Scope().ApplyToEvent(ev, nil, r.o.Hub.Client()); out != nil && out != ev {
-		*ev = *out
-	}
-	ev.Level = level
-	for k, v := range tags {
-		ev.Tags[k] = v
-	}
-	for _, a := range ev.Attachments {
-		if a != nil {
-			rec.Attachments = append(rec.Attachments, attachment{a.Filename, a.ContentType, a.Payload})
-		}
-	}
-	ev.Attachments = nil
-}
-
-// encode stores ev in rec as JSON.
-func encode(ev *sentry.Event, rec *record) ([]byte, error) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encoding event: %w", err)
-	}
-	rec.Event = b
-	return json.Marshal(rec)
-}
-
-// event rebuilds the sentry.Event of a spooled record.
-func (rec *record) event() (*sentry.Event, error) {
-	ev := new(sentry.Event)
-	if err := json.Unmarshal(rec.Event, ev); err != nil {
-		return nil, err
-	}
-	if ev.Tags == nil {
-		ev.Tags = map[string]string{}
-	}
-	if ev.Contexts == nil {
-		ev.Contexts = map[string]sentry.Context{}
-	}
-	for _, a := range rec.Attachments {
-		ev.Attachments = append(ev.Attachments, &sentry.Attachment{Filename: a.Filename, ContentType: a.ContentType, Payload: a.Data})
-	}
-	return ev, nil
-}
-
-// vcsRevision is the build's VCS revision, sentry-go's own fallback release.
-func vcsRevision() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev != "" && dirty {
-		rev += "-dirty"
-	}
-	return rev
 }

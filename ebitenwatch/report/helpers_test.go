@@ -339,7 +339,10 @@ type fakeSentry struct {
 	errs     []error
 	// respond, when set, answers request n (from 1) itself when it returns true.
 	respond func(w http.ResponseWriter, n int) bool
-	delay   time.Duration
+	// respondBody, when set, answers a request itself when it returns true,
+	// seeing the envelope.
+	respondBody func(w http.ResponseWriter, body []byte) bool
+	delay       time.Duration
 }
 
 func newFakeSentry(t testing.TB) *fakeSentry {
@@ -378,6 +381,13 @@ func (f *fakeSentry) setRespond(respond func(w http.ResponseWriter, n int) bool)
 	f.mu.Unlock()
 }
 
+// setRespondBody installs respondBody (see fakeSentry.respondBody).
+func (f *fakeSentry) setRespondBody(respond func(w http.ResponseWriter, body []byte) bool) {
+	f.mu.Lock()
+	f.respondBody = respond
+	f.mu.Unlock()
+}
+
 func (f *fakeSentry) setDelay(d time.Duration) {
 	f.mu.Lock()
 	f.delay = d
@@ -393,7 +403,7 @@ func (f *fakeSentry) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	n := f.requests
 	f.times = append(f.times, time.Now())
-	respond, delay := f.respond, f.delay
+	respond, respondBody, delay := f.respond, f.respondBody, f.delay
 	f.mu.Unlock()
 	fail := func(err error) {
 		f.mu.Lock()
@@ -424,6 +434,9 @@ func (f *fakeSentry) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if respond != nil && respond(w, n) {
+		return
+	}
+	if respondBody != nil && respondBody(w, data) {
 		return
 	}
 	if delay > 0 {

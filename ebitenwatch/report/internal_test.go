@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -212,4 +213,37 @@ func TestBackoffTiming(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkLiveRefresh measures one refresh of a live record, as the
+// writer goroutine does it at least every second of a stall, with a dump
+// of 10,000 goroutines: encoding and an atomic, synced write.
+func BenchmarkLiveRefresh(b *testing.B) {
+	ch := make(chan struct{})
+	defer close(ch)
+	for range 10000 {
+		go func() { <-ch }()
+	}
+	s := fakeStall(1)
+	s.Dump = make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(s.Dump, true)
+		if n < len(s.Dump) {
+			s.Dump = s.Dump[:n]
+			break
+		}
+		s.Dump = make([]byte, 2*len(s.Dump))
+	}
+	s.Goroutines, _ = watchdog.ParseDump(s.Dump, watchdog.InAppRule{})
+	r, err := New(Options{SpoolDir: b.TempDir(), Console: io.Discard, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
+	for b.Loop() {
+		r.w.refresh(s)
+	}
+	b.ReportMetric(float64(len(s.Dump)), "dump-bytes")
 }

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/getsentry/sentry-go"
 
@@ -42,7 +47,8 @@ type Options struct {
 	// ClientOptions.Transport is therefore not used. DSN, if also set,
 	// overrides the client's DSN.
 	Client *sentry.Client
-	// Hub is like Client, using the hub's client. Its scope (tags, user,
+	// Hub is like Client, using the hub's client. When neither is set and
+	// the game called sentry.Init, the current hub is used. Its scope (tags, user,
 	// contexts, breadcrumbs) is applied to each report when the report is
 	// built, so that a report spooled now and sent in a later run carries
 	// this run's scope. Setting both Hub and Client is an error.
@@ -54,8 +60,10 @@ type Options struct {
 	Environment string
 	Release     string
 
-	// App names the game; it is the spool directory's last element.
-	// Default: the executable's base name without extension.
+	// App names the game; it is the spool directory's last element, so it
+	// must be valid UTF-8 of at most 128 bytes without path separators,
+	// control characters, or leading or trailing spaces. Default: the
+	// executable's base name without extension.
 	App string
 	// SpoolDir is where reports wait until a server accepts them. Default:
 	// os.UserCacheDir()/framewatch/<App>. It is created if missing. Two
@@ -64,7 +72,10 @@ type Options struct {
 	// MaxSpoolFiles and MaxSpoolBytes bound the spool (default 100 files,
 	// 50 MB). When a new report does not fit, the oldest are deleted and
 	// the count travels in the next event ("framewatch" context,
-	// spool_dropped_before). Negative values are an error.
+	// spool_dropped_before). A report larger than MaxSpoolBytes leaves out
+	// its largest attachments first. corrupt/ and failed/ each keep at most
+	// 20 files within a quarter of MaxSpoolBytes. Negative values are an
+	// error.
 	MaxSpoolFiles int
 	MaxSpoolBytes int64
 	// MaxPerFingerprint is how many events one fingerprint may produce in
@@ -87,14 +98,16 @@ type Options struct {
 	// ebitenwatch adapter fills it.
 	EbitenVersion string
 
-	// RetryBackoff is the delay before retrying after a failed delivery
-	// (network error or 5xx); it doubles per consecutive failure up to
-	// MaxRetryBackoff. Defaults 5 s and 5 min. A 429 response waits as long
-	// as the server asks instead.
+	// RetryBackoff is the delay before retrying a report whose delivery
+	// failed (network error or 5xx); it doubles per failure of that report
+	// up to MaxRetryBackoff. Defaults 5 s and 5 min; MaxRetryBackoff less
+	// than RetryBackoff is an error. A 429 response waits as long as the
+	// server asks instead.
 	RetryBackoff    time.Duration
 	MaxRetryBackoff time.Duration
 	// FlushTimeout bounds how long ReportPanic and the FlushOnSignal handler
-	// wait for delivery (default 2 s) and how long Close flushes.
+	// wait for delivery (default 2 s) and how long Close flushes. Each of
+	// them returns sooner when what is left cannot be sent in that time.
 	FlushTimeout time.Duration
 }
 
@@ -108,50 +121,82 @@ type resolved struct {
 
 func (o Options) resolve() (resolved, error) {
 	r := resolved{Options: o}
-	if o.MaxSpoolFiles < 0 {
-		return r, fmt.Errorf("report: Options.MaxSpoolFiles is negative (%d)", o.MaxSpoolFiles)
+	if err := o.check(); err != nil {
+		return r, err
 	}
-	if o.MaxSpoolBytes < 0 {
-		return r, fmt.Errorf("report: Options.MaxSpoolBytes is negative (%d)", o.MaxSpoolBytes)
+	r.fillDefaults()
+	if r.MaxRetryBackoff < r.RetryBackoff {
+		return r, fmt.Errorf("report: Options.MaxRetryBackoff (%v) is less than Options.RetryBackoff (%v)", r.MaxRetryBackoff, r.RetryBackoff)
 	}
-	if o.MaxPerFingerprint < 0 {
-		return r, fmt.Errorf("report: Options.MaxPerFingerprint is negative (%d)", o.MaxPerFingerprint)
+	if r.SpoolDir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return r, fmt.Errorf("report: Options.SpoolDir is empty and there is no user cache directory: %w", err)
+		}
+		r.SpoolDir = filepath.Join(cache, "framewatch", r.App)
 	}
-	if o.RetryBackoff < 0 {
-		return r, fmt.Errorf("report: Options.RetryBackoff is negative (%v)", o.RetryBackoff)
+	if o.Hub == nil && o.Client == nil && sentry.CurrentHub().Client() != nil {
+		r.Hub = sentry.CurrentHub() // the game called sentry.Init
 	}
-	if o.MaxRetryBackoff < 0 {
-		return r, fmt.Errorf("report: Options.MaxRetryBackoff is negative (%v)", o.MaxRetryBackoff)
+	var copts sentry.ClientOptions
+	if client := r.client(); client != nil {
+		copts = client.Options()
 	}
-	if o.FlushTimeout < 0 {
-		return r, fmt.Errorf("report: Options.FlushTimeout is negative (%v)", o.FlushTimeout)
+	r.dsn = firstNonEmpty(o.DSN, copts.Dsn, os.Getenv("SENTRY_DSN"))
+	if err := checkDSN(r.dsn); err != nil {
+		return r, err
+	}
+	r.environment = firstNonEmpty(o.Environment, os.Getenv("SENTRY_ENVIRONMENT"), copts.Environment)
+	r.release = firstNonEmpty(o.Release, os.Getenv("SENTRY_RELEASE"), copts.Release, vcsRevision())
+	return r, nil
+}
+
+// check rejects values no default can mend.
+func (o Options) check() error {
+	for _, f := range []struct {
+		name string
+		neg  bool
+		val  any
+	}{
+		{"MaxSpoolFiles", o.MaxSpoolFiles < 0, o.MaxSpoolFiles},
+		{"MaxSpoolBytes", o.MaxSpoolBytes < 0, o.MaxSpoolBytes},
+		{"MaxPerFingerprint", o.MaxPerFingerprint < 0, o.MaxPerFingerprint},
+		{"RetryBackoff", o.RetryBackoff < 0, o.RetryBackoff},
+		{"MaxRetryBackoff", o.MaxRetryBackoff < 0, o.MaxRetryBackoff},
+		{"FlushTimeout", o.FlushTimeout < 0, o.FlushTimeout},
+	} {
+		if f.neg {
+			return fmt.Errorf("report: Options.%s is negative (%v)", f.name, f.val)
+		}
 	}
 	if o.App != "" && !plainName(o.App) {
-		return r, fmt.Errorf("report: Options.App %q is not a plain name: it names the spool directory, so it may not contain / \\ : or control characters, or be . or ..", o.App)
+		return fmt.Errorf("report: Options.App %q is not a plain name: it names the spool directory, so it must be valid UTF-8 of at most %d bytes, not start or end with a space, not contain / \\ : or control characters, and not be . or ..", o.App, maxAppBytes)
 	}
 	if o.Client != nil && o.Hub != nil {
-		return r, errors.New("report: Options.Client and Options.Hub are both set; set one")
+		return errors.New("report: Options.Client and Options.Hub are both set; set one")
 	}
-	if r.MaxSpoolFiles == 0 {
-		r.MaxSpoolFiles = DefaultMaxSpoolFiles
+	return nil
+}
+
+func (r *resolved) fillDefaults() {
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&r.MaxSpoolFiles, DefaultMaxSpoolFiles}, {&r.MaxPerFingerprint, DefaultMaxPerFingerprint}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&r.RetryBackoff, DefaultRetryBackoff}, {&r.MaxRetryBackoff, DefaultMaxRetryBackoff}, {&r.FlushTimeout, DefaultFlushTimeout}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
 	}
 	if r.MaxSpoolBytes == 0 {
 		r.MaxSpoolBytes = DefaultMaxSpoolBytes
-	}
-	if r.MaxPerFingerprint == 0 {
-		r.MaxPerFingerprint = DefaultMaxPerFingerprint
-	}
-	if r.RetryBackoff == 0 {
-		r.RetryBackoff = DefaultRetryBackoff
-	}
-	if r.MaxRetryBackoff == 0 {
-		r.MaxRetryBackoff = DefaultMaxRetryBackoff
-	}
-	if r.MaxRetryBackoff < r.RetryBackoff {
-		r.MaxRetryBackoff = r.RetryBackoff
-	}
-	if r.FlushTimeout == 0 {
-		r.FlushTimeout = DefaultFlushTimeout
 	}
 	if r.Console == nil {
 		r.Console = os.Stderr
@@ -163,31 +208,45 @@ func (o Options) resolve() (resolved, error) {
 	if r.App == "" {
 		r.App = defaultApp()
 	}
-	if r.SpoolDir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return r, fmt.Errorf("report: Options.SpoolDir is empty and there is no user cache directory: %w", err)
-		}
-		r.SpoolDir = filepath.Join(cache, "framewatch", r.App)
-	}
+}
 
-	client := o.Client
-	if o.Hub != nil {
-		client = o.Hub.Client()
+// client is the caller's client, from Options.Client or Options.Hub.
+func (r *resolved) client() *sentry.Client {
+	if r.Hub != nil {
+		return r.Hub.Client()
 	}
-	var copts sentry.ClientOptions
-	if client != nil {
-		copts = client.Options()
+	return r.Client
+}
+
+// checkDSN checks a DSN without printing its secret key.
+func checkDSN(dsn string) error {
+	if dsn == "" {
+		return nil
 	}
-	r.dsn = firstNonEmpty(o.DSN, copts.Dsn, os.Getenv("SENTRY_DSN"))
-	if r.dsn != "" {
-		if _, err := sentry.NewDsn(r.dsn); err != nil {
-			return r, fmt.Errorf("report: Options.DSN %q: %w", r.dsn, err)
+	shown := "(unparsable)"
+	u, err := url.Parse(dsn)
+	if err == nil {
+		shown = u.Redacted()
+		if p := u.Port(); p != "" {
+			if n, perr := strconv.Atoi(p); perr != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("report: Options.DSN %q: port %s is not between 1 and 65535", shown, p)
+			}
 		}
 	}
-	r.environment = firstNonEmpty(o.Environment, os.Getenv("SENTRY_ENVIRONMENT"), copts.Environment)
-	r.release = firstNonEmpty(o.Release, os.Getenv("SENTRY_RELEASE"), copts.Release, vcsRevision())
-	return r, nil
+	if _, err := sentry.NewDsn(dsn); err != nil {
+		return fmt.Errorf("report: Options.DSN %q: %s", shown, redact(err.Error(), u))
+	}
+	return nil
+}
+
+// redact removes the DSN's secret key from msg.
+func redact(msg string, u *url.URL) string {
+	if u != nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
 }
 
 func firstNonEmpty(s ...string) string {
@@ -218,10 +277,39 @@ func defaultApp() string {
 	return name
 }
 
+// maxAppBytes bounds Options.App well inside every file system's limit
+// for one path element (255 bytes).
+const maxAppBytes = 128
+
 // plainName reports whether s can be one element of a path on every
-// system: not empty, . or .., and made of plainRunes.
+// system: valid UTF-8 of plainRunes, not empty, . or .., not too long, and
+// without leading or trailing spaces (which Windows strips).
 func plainName(s string) bool {
-	return s != "" && s != "." && s != ".." && !strings.ContainsFunc(s, func(r rune) bool { return !plainRune(r) })
+	return s != "" && s != "." && s != ".." && len(s) <= maxAppBytes && utf8.ValidString(s) &&
+		strings.TrimSpace(s) == s && !strings.ContainsFunc(s, func(r rune) bool { return !plainRune(r) })
 }
 
-func plainRune(r rune) bool { return r != '/' && r != '\\' && r != ':' && r >= ' ' }
+func plainRune(r rune) bool {
+	return r != '/' && r != '\\' && r != ':' && !unicode.IsControl(r) && r != utf8.RuneError
+}
+
+// vcsRevision is the build's VCS revision, sentry-go's own fallback release.
+func vcsRevision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,10 +54,8 @@ type sender struct {
 
 func newSender(o resolved, ctx context.Context) (*sender, error) {
 	var opts sentry.ClientOptions
-	if c := o.Client; c != nil {
+	if c := o.client(); c != nil {
 		opts = c.Options()
-	} else if o.Hub != nil && o.Hub.Client() != nil {
-		opts = o.Hub.Client().Options()
 	}
 	var base http.RoundTripper
 	switch {
@@ -83,7 +82,7 @@ func newSender(o resolved, ctx context.Context) (*sender, error) {
 		}
 		base = t
 	}
-	obs := &observer{base: base, ctx: ctx}
+	obs := &observer{base: base, ctx: ctx, normalize: loopback(o.dsn)}
 	opts.Dsn = o.dsn
 	opts.HTTPClient = &http.Client{Transport: obs, Timeout: httpTimeout}
 	opts.HTTPTransport = nil
@@ -117,21 +116,13 @@ func (s *sender) send(ev *sentry.Event) result {
 		return result{outcome: discarded}
 	case !a.called:
 		// sentry-go did not send: a rate limit from an earlier answer.
-		until := s.obs.limitedUntil()
-		if !until.After(time.Now()) {
-			until = time.Now().Add(time.Second)
-		}
-		return result{outcome: rateLimited, retryAt: until}
+		return result{outcome: rateLimited, retryAt: s.obs.limit(time.Second)}
 	case a.err != nil:
 		return result{outcome: netError, err: a.err}
 	case a.status >= 200 && a.status < 300:
 		return result{outcome: accepted, status: a.status}
 	case a.status == http.StatusTooManyRequests:
-		until := s.obs.limitedUntil()
-		if !until.After(time.Now()) {
-			until = time.Now().Add(defaultRetryAfter)
-		}
-		return result{outcome: rateLimited, status: a.status, retryAt: until}
+		return result{outcome: rateLimited, status: a.status, retryAt: s.obs.limit(defaultRetryAfter)}
 	case a.status >= 500:
 		return result{outcome: serverError, status: a.status, err: fmt.Errorf("server answered %d", a.status)}
 	}
@@ -147,11 +138,14 @@ type attempt struct {
 }
 
 // observer is the http.RoundTripper under sentry-go's transport. It records
-// the answer to each request, remembers rate limits, lets Close cancel a
-// request in flight, and normalizes the envelope (see normalizeEnvelope).
+// the answer to each request, keeps the one rate-limit deadline the
+// Reporter waits for (sentry-go keeps its own but does not tell it), lets
+// Close cancel a request in flight, and normalizes the envelope for
+// Spotlight (see normalizeEnvelope).
 type observer struct {
-	base http.RoundTripper
-	ctx  context.Context
+	base      http.RoundTripper
+	ctx       context.Context
+	normalize bool // rewrite envelopes for Spotlight (see normalizeEnvelope)
 
 	mu      sync.Mutex
 	cur     attempt
@@ -170,10 +164,26 @@ func (o *observer) end() attempt {
 	return o.cur
 }
 
-func (o *observer) limitedUntil() time.Time {
+// limit returns when the rate limit the last answer set ends, making it
+// at least fallback from now if that answer set none that lasts.
+func (o *observer) limit(fallback time.Duration) time.Time {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if now := time.Now(); !o.limited.After(now) {
+		o.limited = now.Add(fallback)
+	}
 	return o.limited
+}
+
+// limitedUntil is when delivery may resume after a rate limit: a little
+// after it ends, so that sentry-go's own clock for it has run out too.
+func (s *sender) limitedUntil() time.Time {
+	s.obs.mu.Lock()
+	defer s.obs.mu.Unlock()
+	if s.obs.limited.IsZero() {
+		return time.Time{}
+	}
+	return s.obs.limited.Add(50 * time.Millisecond)
 }
 
 func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -182,7 +192,9 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body = normalizeEnvelope(body)
+	if o.normalize {
+		body = normalizeEnvelope(body)
+	}
 	ctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(o.ctx, cancel)
 	out := req.Clone(ctx)
@@ -220,6 +232,20 @@ func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.done)
 	return err
+}
+
+// loopback reports whether dsn points at this machine, where Spotlight
+// runs; only there are envelopes normalized.
+func loopback(dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 // rateLimitDeadline reads when a rate limit that applies to error events
@@ -268,7 +294,8 @@ func rateLimitDeadline(resp *http.Response, now time.Time) time.Time {
 // {"values": [...]}. Sentry accepts both, but Spotlight 4.11.8 answers 500
 // to an exception list (after storing the event, and its UI cannot title
 // it), which would make the reporter resend an event Spotlight had already
-// stored. The item's length is recomputed; attachments pass unchanged.
+// stored. The item's length is recomputed; attachments pass unchanged. It
+// is applied only to a loopback DSN, where Spotlight runs.
 // Anything it cannot parse is sent as it is.
 func normalizeEnvelope(env []byte) []byte {
 	out, err := rewriteEnvelope(env)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,106 +25,117 @@ import (
 //	<stem>.live.json     a stall in progress; its writer holds a lock on it
 //	.<name>.tmp          a file being written (renamed into place when complete)
 //	corrupt/             files that could not be read, kept for inspection
-//	failed/              reports the server refused (4xx, or 5xx three times)
+//	failed/              reports the server refused as invalid (4xx)
 //	suppressed.json      per-fingerprint counts of rate-limited stalls
+//	dropped.json         how many reports were dropped or set aside unsent
 //
 // A stem is "<unix nanoseconds, 20 digits>-<pid>-<random>", so names sort
 // oldest first. A report and the live file it replaces share a stem and an
-// event ID.
+// event ID. Any process may read the spool: a live file is a stall whose
+// writer is alive exactly while the file is locked.
 const (
 	reportSuffix   = ".report.json"
 	liveSuffix     = ".live.json"
 	corruptDir     = "corrupt"
 	failedDir      = "failed"
 	suppressedFile = "suppressed.json"
+	droppedFile    = "dropped.json"
 	keepAside      = 20            // files kept in corrupt/ and failed/
 	staleTemp      = 1 * time.Hour // temp files older than this are leftovers of a crash
-	recordFormat   = 1
 )
 
-// record is one spooled report: everything needed to rebuild and send the
-// Sentry event, in JSON.
-type record struct {
-	Format  int       `json:"format"`
-	Kind    string    `json:"kind"` // "stall" or "panic"
-	Title   string    `json:"title"`
-	Key     string    `json:"key"` // rate-limit key: the fingerprint, or the panic's grouping
-	Created time.Time `json:"created"`
-	PID     int       `json:"pid"`
-	// Stall holds what turning an in-progress stall into a fatal hang needs.
-	Stall *stallMeta `json:"stall,omitempty"`
-	// Event is the sentry.Event as sentry-go marshals it.
-	Event       json.RawMessage `json:"event"`
-	Attachments []attachment    `json:"attachments,omitempty"`
-}
-
-type attachment struct {
-	Filename    string `json:"filename"`
-	ContentType string `json:"content_type"`
-	Data        []byte `json:"data"`
-}
-
-type stallMeta struct {
-	Phase    string        `json:"phase"`
-	Tier     string        `json:"tier"`
-	Class    string        `json:"class"`
-	Culprit  string        `json:"culprit"`
-	Start    time.Time     `json:"start"`
-	Duration time.Duration `json:"duration_ns"`
-	Ended    bool          `json:"ended"`
-}
-
-func decodeRecord(data []byte) (*record, error) {
-	var rec record
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return nil, err
-	}
-	if rec.Format != recordFormat {
-		return nil, fmt.Errorf("unknown spool format %d", rec.Format)
-	}
-	if len(rec.Event) == 0 {
-		return nil, errors.New("no event")
-	}
-	if rec.Created.IsZero() {
-		return nil, errors.New("no creation time")
-	}
-	return &rec, nil
-}
-
+// spool is the directory of reports. Its verbs are put (write), claim,
+// list and setAside (moveAside); all go through an os.Root, so nothing
+// outside the directory is touched. Safe for concurrent use.
 type spool struct {
 	dir      string
-	root     *os.Root
 	maxFiles int
 	maxBytes int64
 	log      *slog.Logger
+
+	mu    sync.Mutex // guards root and old
+	root  *os.Root
+	old   []*os.Root // roots of a deleted directory, closed by close
+	count sync.Mutex // serializes read-modify-write of the count files
 }
 
 // openSpool creates dir if needed and checks that files can be written in it.
 func openSpool(dir string, maxFiles int, maxBytes int64, log *slog.Logger) (*spool, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	s := &spool{dir: dir, maxFiles: maxFiles, maxBytes: maxBytes, log: log}
+	if err := s.reopen(); err != nil {
 		return nil, fmt.Errorf("report: Options.SpoolDir %q: %w", dir, err)
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("report: Options.SpoolDir %q: %w", dir, err)
-	}
-	s := &spool{dir: dir, root: root, maxFiles: maxFiles, maxBytes: maxBytes, log: log}
 	probe := "." + newStem() + ".probe.tmp"
-	f, err := root.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := s.r().OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
 		_, err = f.Write([]byte("probe"))
 		f.Close()
-		root.Remove(probe)
+		s.r().Remove(probe)
 	}
 	if err != nil {
-		root.Close()
+		s.close()
 		return nil, fmt.Errorf("report: Options.SpoolDir %q is not writable: %w", dir, err)
 	}
 	s.removeStaleTemps()
 	return s, nil
 }
 
-func (s *spool) close() error { return s.root.Close() }
+func (s *spool) r() *os.Root {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.root
+}
+
+// reopen creates the directory if it is missing (someone deleted it to
+// start afresh) and opens it.
+func (s *spool) reopen() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.root != nil {
+		s.old = append(s.old, s.root)
+	}
+	s.root = root
+	s.mu.Unlock()
+	return nil
+}
+
+// retry runs op, and once more in a recreated directory when op failed
+// because the directory was deleted.
+func (s *spool) retry(op func(*os.Root) error) error {
+	err := op(s.r())
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	fi, err1 := os.Stat(s.dir)
+	cur, err2 := s.r().Stat(".")
+	if err1 == nil && err2 == nil && os.SameFile(fi, cur) {
+		return err // the directory is there: the file was missing
+	}
+	s.log.Warn("spool directory vanished; creating it again", "dir", s.dir)
+	if rerr := s.reopen(); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return op(s.r())
+}
+
+func (s *spool) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	if s.root != nil {
+		err = s.root.Close()
+	}
+	for _, r := range s.old {
+		r.Close()
+	}
+	return err
+}
 
 func (s *spool) path(name string) string { return filepath.Join(s.dir, name) }
 
@@ -144,17 +156,20 @@ type entry struct {
 	name string
 	live bool
 	size int64
-	mod  time.Time
 }
 
 // list returns the reports and live files, oldest first.
 func (s *spool) list() ([]entry, error) {
-	d, err := s.root.Open(".")
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	des, err := d.ReadDir(-1)
+	var des []fs.DirEntry
+	err := s.retry(func(root *os.Root) error {
+		d, err := root.Open(".")
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		des, err = d.ReadDir(-1)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -169,26 +184,43 @@ func (s *spool) list() ([]entry, error) {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		out = append(out, entry{name: name, live: live, size: info.Size(), mod: info.ModTime()})
+		out = append(out, entry{name: name, live: live, size: info.Size()})
 	}
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	return out, nil
 }
 
-// write stores data under name atomically: a temp file is written, synced,
+// write puts data under name atomically: a temp file is written, synced,
 // renamed into place and the directory synced, so a reader sees either no
 // file or the whole file. With keepLocked the file is locked before the
 // rename and returned open; the lock then marks it as owned by a live
 // process until the file is closed.
 func (s *spool) write(name string, data []byte, keepLocked bool) (*os.File, error) {
+	var f *os.File
+	err := s.retry(func(root *os.Root) error {
+		var err error
+		f, err = writeIn(root, name, data, keepLocked)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.syncDir()
+	if keepLocked {
+		return f, nil
+	}
+	return nil, f.Close()
+}
+
+func writeIn(root *os.Root, name string, data []byte, keepLocked bool) (*os.File, error) {
 	tmp := "." + name + "." + randomHex(4) + ".tmp"
-	f, err := s.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*os.File, error) {
 		f.Close()
-		s.root.Remove(tmp)
+		root.Remove(tmp)
 		return nil, err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -199,27 +231,32 @@ func (s *spool) write(name string, data []byte, keepLocked bool) (*os.File, erro
 	}
 	if keepLocked {
 		if ok, err := tryLock(f); err != nil || !ok {
-			if err == nil {
-				err = errors.New("new file is locked by someone else")
-			}
-			return fail(err)
+			return fail(errors.Join(errors.New("new file is locked by someone else"), err))
 		}
 	}
-	if err := s.root.Rename(tmp, name); err != nil {
+	if err := root.Rename(tmp, name); err != nil {
 		return fail(err)
 	}
-	s.syncDir()
-	if keepLocked {
-		return f, nil
+	return f, nil
+}
+
+// rewrite replaces the contents of an open live file in place: the last
+// resort when no new file can be made in the directory.
+func rewrite(f *os.File, data []byte) error {
+	if err := f.Truncate(0); err != nil {
+		return err
 	}
-	return nil, f.Close()
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 func (s *spool) syncDir() {
 	if runtime.GOOS == "windows" {
 		return // directories cannot be synced there; rename is durable enough
 	}
-	d, err := s.root.Open(".")
+	d, err := s.r().Open(".")
 	if err != nil {
 		return
 	}
@@ -230,7 +267,7 @@ func (s *spool) syncDir() {
 }
 
 func (s *spool) remove(name string) error {
-	err := s.root.Remove(name)
+	err := s.r().Remove(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -238,7 +275,7 @@ func (s *spool) remove(name string) error {
 }
 
 func (s *spool) exists(name string) bool {
-	_, err := s.root.Stat(name)
+	_, err := s.r().Stat(name)
 	return err == nil
 }
 
@@ -246,7 +283,8 @@ func (s *spool) exists(name string) bool {
 // or someone else holds it: another process sending it, or the live process
 // that owns an in-progress stall.
 func (s *spool) claim(name string) (*os.File, error) {
-	f, err := s.root.Open(name)
+	root := s.r()
+	f, err := root.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -260,7 +298,7 @@ func (s *spool) claim(name string) (*os.File, error) {
 	}
 	// The file may have been sent and deleted between Open and the lock.
 	fi, err1 := f.Stat()
-	pi, err2 := s.root.Stat(name)
+	pi, err2 := root.Stat(name)
 	if err1 != nil || err2 != nil || !os.SameFile(fi, pi) {
 		f.Close()
 		return nil, nil
@@ -268,26 +306,46 @@ func (s *spool) claim(name string) (*os.File, error) {
 	return f, nil
 }
 
-// moveAside moves name into the sub directory (corrupt/ or failed/) and
-// keeps only the newest keepAside files there.
-func (s *spool) moveAside(name, sub string) error {
-	if err := s.root.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+// read reads a claimed file, refusing one larger than the spool's byte
+// bound, which no report this package writes can be.
+func (s *spool) read(f *os.File) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, s.maxBytes+1))
+	if err == nil && int64(len(data)) > s.maxBytes {
+		err = fmt.Errorf("file larger than Options.MaxSpoolBytes (%d)", s.maxBytes)
+	}
+	return data, err
+}
+
+// moveAside moves name into the sub directory (corrupt/ or failed/), which
+// keeps only its newest keepAside files within a quarter of the byte bound;
+// a file too large for that is deleted instead.
+func (s *spool) moveAside(name, sub string, size int64) error {
+	root := s.r()
+	if size > s.maxBytes/4 {
+		return s.remove(name)
+	}
+	if err := root.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if err := s.root.Rename(name, sub+"/"+name); err != nil {
+	if err := root.Rename(name, sub+"/"+name); err != nil {
 		return err
 	}
 	s.syncDir()
-	d, err := s.root.Open(sub)
+	d, err := root.Open(sub)
 	if err != nil {
 		return nil
 	}
-	names, _ := d.Readdirnames(-1)
+	des, _ := d.ReadDir(-1)
 	d.Close()
-	slices.Sort(names)
-	for len(names) > keepAside {
-		s.root.Remove(sub + "/" + names[0])
-		names = names[1:]
+	slices.SortFunc(des, func(a, b fs.DirEntry) int { return strings.Compare(b.Name(), a.Name()) }) // newest first
+	var total int64
+	for i, de := range des {
+		if info, err := de.Info(); err == nil {
+			total += info.Size()
+		}
+		if i >= keepAside || total > s.maxBytes/4 {
+			root.Remove(sub + "/" + de.Name())
+		}
 	}
 	return nil
 }
@@ -328,7 +386,7 @@ func (s *spool) makeRoom(size int64) int {
 }
 
 func (s *spool) removeStaleTemps() {
-	d, err := s.root.Open(".")
+	d, err := s.r().Open(".")
 	if err != nil {
 		return
 	}
@@ -339,41 +397,39 @@ func (s *spool) removeStaleTemps() {
 			continue
 		}
 		if info, err := de.Info(); err == nil && time.Since(info.ModTime()) > staleTemp {
-			s.root.Remove(de.Name())
+			s.r().Remove(de.Name())
 		}
 	}
 }
 
-// touch sets the modification time of an in-progress stall's file, which
-// tells a later run how long the process stayed alive in the stall.
-func (s *spool) touch(name string, t time.Time) {
-	s.root.Chtimes(name, t, t)
-}
-
-// suppressed counts rate-limited stalls per key in suppressed.json, so the
-// next event of the key can carry the count even when it comes in a later
-// run. Callers serialize through Reporter.mu; two processes may race and
-// lose an increment, which only makes a count low.
-func (s *spool) addSuppressed(key string, n int) {
-	m := s.readSuppressed()
-	m[key] += n
-	s.writeSuppressed(m)
-}
-
-func (s *spool) takeSuppressed(key string) int {
-	m := s.readSuppressed()
-	n, ok := m[key]
-	if !ok {
-		return 0
+// addCount adds n to key in the count file name (suppressed.json or
+// dropped.json), so that the count survives until an event carries it.
+// Two processes may race and lose an increment, which only makes a count
+// low.
+func (s *spool) addCount(name, key string, n int) {
+	if n == 0 {
+		return
 	}
-	delete(m, key)
-	s.writeSuppressed(m)
-	return n
+	s.count.Lock()
+	defer s.count.Unlock()
+	m := s.readCounts(name)
+	m[key] += n
+	if m[key] <= 0 {
+		delete(m, key)
+	}
+	s.writeCounts(name, m)
 }
 
-func (s *spool) readSuppressed() map[string]int {
+// getCount returns the count of key in the count file name.
+func (s *spool) getCount(name, key string) int {
+	s.count.Lock()
+	defer s.count.Unlock()
+	return s.readCounts(name)[key]
+}
+
+func (s *spool) readCounts(name string) map[string]int {
 	m := map[string]int{}
-	f, err := s.root.Open(suppressedFile)
+	f, err := s.r().Open(name)
 	if err != nil {
 		return m
 	}
@@ -383,21 +439,21 @@ func (s *spool) readSuppressed() map[string]int {
 		err = json.Unmarshal(data, &m)
 	}
 	if err != nil {
-		s.log.Warn("unreadable suppressed-count file; starting over", "file", s.path(suppressedFile), "err", err)
+		s.log.Warn("unreadable count file; starting over", "file", s.path(name), "err", err)
 		return map[string]int{}
 	}
 	return m
 }
 
-func (s *spool) writeSuppressed(m map[string]int) {
+func (s *spool) writeCounts(name string, m map[string]int) {
 	if len(m) == 0 {
-		if err := s.remove(suppressedFile); err != nil {
-			s.log.Warn("removing suppressed-count file", "err", err)
+		if err := s.remove(name); err != nil {
+			s.log.Warn("removing count file", "file", s.path(name), "err", err)
 		}
 		return
 	}
 	data, _ := json.Marshal(m)
-	if _, err := s.write(suppressedFile, data, false); err != nil {
-		s.log.Warn("writing suppressed-count file", "err", err)
+	if _, err := s.write(name, data, false); err != nil {
+		s.log.Warn("writing count file", "file", s.path(name), "err", err)
 	}
 }
