@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,11 +33,6 @@ type Watcher struct {
 	polled    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-
-	// task remembers the scheduled chunk that was running when the current
-	// stall started, for its StallEnded. Only the watchdog goroutine
-	// touches it.
-	task map[string]string
 }
 
 // New starts a Watcher: its watchdog goroutine, its reporter (which sends
@@ -63,6 +59,7 @@ func New(opts Options) (*Watcher, error) {
 	// the spool. It sees no beat, so calls no sink, before Wrap.
 	wo := opts.Watchdog
 	wo.Sink = (*sink)(w)
+	wo.SampleTags = (*sink)(w).sampleTags
 	wo.Paused = w.paused
 	if w.wd, err = watchdog.New(wo); err != nil {
 		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
@@ -226,39 +223,24 @@ func ebitenVersion() string {
 	return ""
 }
 
-// sink passes stalls to the reporter, naming the scheduled chunk that was
-// running. Its methods run on the watchdog goroutine.
+// sink passes stalls to the reporter. Its methods run on the watchdog
+// goroutine.
 type sink Watcher
 
-func (s *sink) StallStarted(st *watchdog.Stall) {
-	s.task = nil
-	if s.sched != nil {
-		if task, step, ok := s.sched.Running(); ok {
-			s.task = map[string]string{"workslicer.task": task, "workslicer.step": fmt.Sprint(step)}
-		}
-	}
-	s.tag(st)
-	s.rep.StallStarted(st)
-}
+func (s *sink) StallStarted(st *watchdog.Stall) { s.rep.StallStarted(st) }
+func (s *sink) StallUpdated(st *watchdog.Stall) { s.rep.StallUpdated(st) }
+func (s *sink) StallEnded(st *watchdog.Stall)   { s.rep.StallEnded(st) }
 
-func (s *sink) StallUpdated(st *watchdog.Stall) {
-	s.tag(st)
-	s.rep.StallUpdated(st)
-}
-
-func (s *sink) StallEnded(st *watchdog.Stall) {
-	s.tag(st)
-	s.rep.StallEnded(st)
-}
-
-func (s *sink) tag(st *watchdog.Stall) {
-	if len(s.task) == 0 {
-		return
+// sampleTags names the scheduled chunk running right after each sample, so
+// that a stall's workslicer tags come from the moment of its culprit
+// stack (watchdog.Options.SampleTags).
+func (s *sink) sampleTags() map[string]string {
+	if s.sched == nil {
+		return nil
 	}
-	if st.Tags == nil {
-		st.Tags = make(map[string]string, len(s.task))
+	task, step, ok := s.sched.Running()
+	if !ok {
+		return nil
 	}
-	for k, v := range s.task {
-		st.Tags[k] = v
-	}
+	return map[string]string{"workslicer.task": task, "workslicer.step": strconv.Itoa(step)}
 }

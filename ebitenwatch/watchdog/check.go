@@ -22,12 +22,20 @@ type checker struct {
 	baseline    runtimeSnapshot
 	baselineAge time.Duration
 
-	stall      *activeStall
-	nextID     uint64
-	lastStuck  int        // goroutine ID found by the last identification
-	chainPCs   *[]uintptr // the callers chain was resolved from
-	chain      []string   // function names of the callers Exit recorded
-	sampleDump []byte
+	stall     *activeStall
+	nextID    uint64
+	lastStuck int        // goroutine ID found by the last identification
+	chainPCs  *[]uintptr // the callers chain was resolved from
+	chain     []string   // function names of the callers Exit recorded
+
+	prof       profiler
+	names      interner      // function and file names of sampled frames
+	sampleCost time.Duration // what the last sample took
+	// ownWork is how long the last check itself took: sampling, dumping
+	// and the sink. It is not a suspension, so maxStep does not cut it.
+	ownWork               time.Duration
+	dumpBytesPerGoroutine int // measured by the last dump
+	dumpPasses            int // runtime.Stack calls made, for tests
 }
 
 func newChecker(w *Watchdog) *checker {
@@ -41,7 +49,7 @@ func newChecker(w *Watchdog) *checker {
 func (c *checker) maxStep() time.Duration { return c.opts.Frozen / 2 }
 
 func (c *checker) check(now time.Time) {
-	step := min(now.Sub(c.lastCheck), c.maxStep())
+	step := min(now.Sub(c.lastCheck), c.maxStep()+c.ownWork)
 	c.lastCheck = now
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
@@ -61,8 +69,8 @@ func (c *checker) check(now time.Time) {
 	switch {
 	case c.stall != nil:
 		c.stall.advance(c, now)
-	case c.busy >= c.opts.Frozen && (c.started || c.opts.ReportFirstFrame):
-		c.startStall(now)
+	case c.busy >= c.opts.Hitch && (c.started || c.opts.ReportFirstFrame):
+		c.beginStall(now)
 	case c.busy < c.opts.Hitch && c.baselineAge >= c.opts.Hitch:
 		// Refresh the baseline while frames are short, so a stall's
 		// counters start close to where the stall did.
@@ -112,7 +120,7 @@ func (c *checker) moved(b uint64, step time.Duration) {
 		c.endStall()
 	}
 	if old != 0 && beatTick(b) != beatTick(old) {
-		c.w.frames.add(c.sinceTick, step, int(uint32(beatTick(b)-beatTick(old))), c.opts)
+		c.w.frames.add(c.sinceTick, step, int(uint32(beatTick(b)-beatTick(old))))
 		c.sinceTick = 0
 	}
 	if beatSeq(b) > 1 || (beatSeq(b) == 1 && beatPhase(b) == PhaseIdle) {
@@ -121,41 +129,64 @@ func (c *checker) moved(b uint64, step time.Duration) {
 	c.beat, c.busy = b, 0
 }
 
-func (c *checker) startStall(now time.Time) {
-	if !c.opts.ReportUnderDebugger && debuggerAttached() {
-		return
-	}
-	c.nextID++
+// beginStall starts sampling a phase that has blocked for Options.Hitch.
+// It becomes a reported stall if it lasts until Options.Frozen, and
+// otherwise a hitch whose culprit is counted.
+func (c *checker) beginStall(now time.Time) {
 	s := &activeStall{
-		Stall: Stall{
-			ID:           c.nextID,
-			Phase:        beatPhase(c.beat),
-			Tick:         beatTick(c.beat),
-			Start:        now.Add(-c.busy),
-			Duration:     c.busy,
-			Tier:         TierFrozen,
-			RecentFrames: c.w.frames.recent(nil),
-		},
+		Stall:    Stall{Phase: beatPhase(c.beat), Tick: beatTick(c.beat)},
 		stacks:   make(map[string]int),
 		baseline: c.baseline,
 	}
-	s.nextUpdate = now.Add(UpdateInterval)
 	c.stall = s
+	s.advance(c, now)
+}
+
+// report passes a stall on once it has blocked for Options.Frozen: at
+// once with the samples taken so far, then again with the full dump.
+func (c *checker) report(s *activeStall, now time.Time) {
+	if !c.opts.ReportUnderDebugger && debuggerAttached() {
+		s.quiet = true
+		return
+	}
+	if s.Samples == 0 {
+		s.sample(c, now)
+	}
+	c.nextID++
+	s.ID, s.reported = c.nextID, true
+	s.Start, s.Tier = now.Add(-c.busy), TierFrozen
+	s.RecentFrames = c.w.frames.recent(nil)
+	s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
+	s.nextUpdate = now.Add(UpdateInterval)
 	c.w.frames.stallStarted()
-	s.sample(c, now, true)
 	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 	if c.w.rec != nil {
 		s.Trace = c.w.rec.snapshot(c.opts.Logger)
 	}
 	c.deliver(Sink.StallStarted, s.snapshot())
+	if s.takeDump(c) {
+		c.deliver(Sink.StallUpdated, s.snapshot())
+	}
 }
 
+// endStall ends the stall or hitch being sampled: its phase has returned.
 func (c *checker) endStall() {
 	s := c.stall
 	c.stall = nil
-	s.Ended = true
-	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
-	c.deliver(Sink.StallEnded, s.snapshot())
+	c.prof.release()
+	switch {
+	case s.reported:
+		c.w.frames.block(s.Tier)
+		s.Ended = true
+		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
+		c.deliver(Sink.StallEnded, s.snapshot())
+	case !s.quiet && s.Duration >= c.opts.Hitch:
+		c.w.frames.block(TierHitch)
+		if len(s.Stacks) > 0 {
+			c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
+		}
+	}
 }
 
 // deliver calls a sink method, recovering and logging a panic in it.
@@ -171,11 +202,14 @@ func (c *checker) deliver(method func(Sink, *Stall), s *Stall) {
 	method(c.opts.Sink, s)
 }
 
-// activeStall is a Stall being sampled.
+// activeStall is a phase being sampled: a hitch until it reaches
+// Options.Frozen, then a reported Stall.
 type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
+	reported   bool // StallStarted was delivered
+	quiet      bool // not reported: a debugger is attached
 	nextSample time.Time
 	nextUpdate time.Time
 }
@@ -186,18 +220,36 @@ const UpdateInterval = time.Second
 
 func (s *activeStall) advance(c *checker, now time.Time) {
 	s.Duration = c.busy
+	if !s.reported {
+		if s.quiet {
+			return
+		}
+		if s.Duration >= c.opts.Frozen {
+			c.report(s, now)
+			return
+		}
+		// A sample must not hold up the check that detects the stall.
+		if s.dueSample(c, now) && s.Duration+c.sampleCost < c.opts.Frozen {
+			s.sample(c, now)
+		}
+		return
+	}
 	rose := false
 	if s.Duration >= c.opts.Hang && s.Tier != TierHang {
 		s.Tier, rose = TierHang, true
 	}
-	if s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample) {
-		s.sample(c, now, false)
+	if s.dueSample(c, now) {
+		s.sample(c, now)
 	}
 	if rose || !now.Before(s.nextUpdate) {
 		s.nextUpdate = now.Add(UpdateInterval)
 		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 		c.deliver(Sink.StallUpdated, s.snapshot())
 	}
+}
+
+func (s *activeStall) dueSample(c *checker, now time.Time) bool {
+	return s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample)
 }
 
 // snapshot returns a deep enough copy for a sink to keep.
@@ -208,8 +260,8 @@ func (s *activeStall) snapshot() *Stall {
 	if len(cp.Stacks) > 0 {
 		cp.Culprit = culprit(cp.Stacks[0].Frames)
 		cp.Class = classify(cp.Stacks[0], cp.Runtime)
+		cp.Tags = maps.Clone(cp.Stacks[0].Tags)
 	}
-	cp.Tags = maps.Clone(s.Tags)
 	return &cp
 }
 

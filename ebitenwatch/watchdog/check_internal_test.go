@@ -100,8 +100,7 @@ func TestStallMemoryIsBounded(t *testing.T) {
 	// Feed far more distinct stacks than MaxStacks, as a ten-minute stall
 	// moving through many call paths would.
 	for i := range 10 * DefaultMaxSamples {
-		g := &Goroutine{ID: 1, State: "running", Frames: []Frame{{Function: "main.f", Line: i}}}
-		c.stall.fold(g, c.opts.MaxStacks)
+		c.stall.fold([]Frame{{Function: "main.f", Line: i}}, "running", nil, c.opts.MaxStacks)
 	}
 	if n := len(c.stall.Stacks); n != DefaultMaxStacks {
 		t.Errorf("kept %d distinct stacks, want the cap %d", n, DefaultMaxStacks)

@@ -1,51 +1,61 @@
 package watchdog
 
 import (
+	"bytes"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// sample takes an all-goroutine dump, finds the stuck goroutine in it and
-// folds its stack into the stall. The first sample also keeps the whole
-// dump, so whoever holds what the game waits on is visible.
+// sample takes one sample with the goroutine profile, finds the stuck
+// goroutine in it and folds its stack into the stall, with the tags
+// Options.SampleTags gives at that moment.
 //
-// Go has no way to read one other goroutine's stack, so every sample is a
-// full runtime.Stack, which stops the world while it runs. After each
-// sample the next one is put off by ten times what this one cost, so
-// sampling stops the world for at most a tenth of the stall.
-func (s *activeStall) sample(c *checker, now time.Time, first bool) {
+// After each sample the next one is put off by ten times what this one
+// cost, so that sampling never takes more than a tenth of the watchdog's
+// time, however many goroutines there are.
+func (s *activeStall) sample(c *checker, now time.Time) {
 	began := time.Now()
-	dump := c.dump()
-	cost := time.Since(began)
-	s.nextSample = now.Add(max(c.opts.SampleInterval, 10*cost))
-
-	gs, errs := ParseDump(dump, c.opts.InApp)
-	if len(errs) > 0 {
-		c.opts.Logger.Debug("watchdog: parts of a goroutine dump were unreadable", "errors", len(errs), "first", errs[0])
+	rs := c.prof.profile()
+	r := c.prof.stuck(rs, c.callerChain())
+	var frames []Frame
+	var state string
+	if r != nil {
+		frames, state = framesOf(r, c.opts.InApp, &c.names)
 	}
-	if first {
-		s.Dump = slices.Clone(dump)
-		s.Goroutines = gs
-	}
+	c.sampleCost = time.Since(began)
+	s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
 	s.Samples++
-	g := c.findStuck(gs)
-	if g == nil {
-		if first {
-			c.opts.Logger.Warn("watchdog: could not find the stuck goroutine in the dump", "phase", s.Phase)
+	if r == nil {
+		if s.Samples == 1 {
+			c.opts.Logger.Debug("watchdog: could not find the stuck goroutine in the goroutine profile", "phase", s.Phase)
 		}
 		return
 	}
-	s.Goroutine = g.ID
-	s.fold(g, c.opts.MaxStacks)
+	s.fold(frames, state, c.sampleTags(), c.opts.MaxStacks)
 }
 
-func (s *activeStall) fold(g *Goroutine, maxStacks int) {
-	key := stackKey(g.Frames)
+// sampleTags calls Options.SampleTags, recovering from a panic in it.
+func (c *checker) sampleTags() (tags map[string]string) {
+	if c.opts.SampleTags == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.Logger.Error("watchdog: Options.SampleTags panicked", "panic", r)
+			tags = nil
+		}
+	}()
+	return c.opts.SampleTags()
+}
+
+func (s *activeStall) fold(frames []Frame, state string, tags map[string]string, maxStacks int) {
+	key := stackKey(frames)
 	if i, ok := s.stacks[key]; ok {
-		// Keep the state of the first sample: a later one may catch the
-		// goroutine just woken ("runnable") on its way out of the wait.
+		// Keep the state and tags of the first sample: a later one may
+		// catch the goroutine just woken on its way out of the wait.
 		s.Stacks[i].Count++
 		return
 	}
@@ -54,24 +64,72 @@ func (s *activeStall) fold(g *Goroutine, maxStacks int) {
 		return
 	}
 	s.stacks[key] = len(s.Stacks)
-	s.Stacks = append(s.Stacks, Stack{Frames: g.Frames, Count: 1, State: g.State})
+	s.Stacks = append(s.Stacks, Stack{Frames: frames, Count: 1, State: state, Tags: tags})
 }
 
-// dump returns all goroutines' stacks in a buffer reused across samples.
-func (c *checker) dump() []byte {
-	if c.sampleDump == nil {
-		c.sampleDump = make([]byte, 64<<10)
+// takeDump keeps one all-goroutine dump in the stall, with goroutine IDs
+// and wait states, and the ID of the stuck goroutine: taken once per
+// stall, after StallStarted, and only when the process has at most
+// Options.MaxDumpGoroutines goroutines, because runtime.Stack stops the
+// world for the whole traceback (see the package doc).
+func (s *activeStall) takeDump(c *checker) bool {
+	n := runtime.NumGoroutine()
+	if n > c.opts.MaxDumpGoroutines {
+		s.DumpSkipped = n
+		return false
 	}
-	for {
-		n := runtime.Stack(c.sampleDump, true)
-		if n < len(c.sampleDump) {
-			return c.sampleDump[:n]
+	dump := c.dump(n)
+	gs, errs := ParseDump(dump, c.opts.InApp)
+	if len(errs) > 0 {
+		c.opts.Logger.Debug("watchdog: parts of a goroutine dump were unreadable", "errors", len(errs), "first", errs[0])
+	}
+	s.Dump, s.Goroutines = dump, gs
+	if g := c.findStuck(gs); g != nil {
+		s.Goroutine = g.ID
+	}
+	return true
+}
+
+// Dump buffer sizing: the first dump guesses firstDumpBytesPerGoroutine;
+// later ones use the bytes per goroutine of the last dump, with a quarter
+// to spare.
+const (
+	minDumpBytes               = 64 << 10
+	firstDumpBytesPerGoroutine = 2 << 10
+)
+
+// dump returns all goroutines' stacks, at most Options.MaxDumpBytes of
+// them, in a buffer sized from the last dump so that one stop of the world
+// is almost always enough: at most two are made. The buffer is not kept
+// across stalls.
+func (c *checker) dump(goroutines int) []byte {
+	per := c.dumpBytesPerGoroutine
+	if per == 0 {
+		per = firstDumpBytesPerGoroutine
+	}
+	size := min(max(minDumpBytes, goroutines*per*5/4), c.opts.MaxDumpBytes)
+	var buf []byte
+	for pass := 0; pass < 2; pass++ {
+		buf = make([]byte, size)
+		n := runtime.Stack(buf, true)
+		c.dumpPasses++
+		buf = buf[:n]
+		if n < size || size == c.opts.MaxDumpBytes {
+			break
 		}
-		c.sampleDump = make([]byte, 2*len(c.sampleDump))
+		size = min(4*size, c.opts.MaxDumpBytes)
 	}
+	if goroutines > 0 && len(buf) < c.opts.MaxDumpBytes {
+		c.dumpBytesPerGoroutine = len(buf)/goroutines + 1
+	}
+	if cap(buf) > 2*len(buf) {
+		buf = slices.Clone(buf)
+	}
+	return buf
 }
 
-// findStuck picks the goroutine running the game loop from a dump.
+// findStuck picks the stuck goroutine from a dump: the goroutine running
+// the game loop, or the coroutine it runs (coroutineIn).
 //
 // Exit records the chain of functions that called it. The function that
 // called Exit may have returned since (an adapter's helper does), but the
@@ -91,10 +149,46 @@ func (c *checker) findStuck(gs []Goroutine) *Goroutine {
 			best, bestScore = g, score
 		}
 	}
-	if best != nil {
-		c.lastStuck = best.ID
+	if best == nil {
+		return nil
+	}
+	c.lastStuck = best.ID
+	if co := coroutineIn(gs, best); co != nil {
+		return co
 	}
 	return best
+}
+
+// coroutineIn returns the coroutine g runs, or nil if g is not parked
+// resuming one. A dump shows such a g in state "coroutine" under iter.Pull's
+// next or stop; the coroutine is a goroutine created by iter.Pull and not
+// parked handing back in yield, preferably one created in g. A coroutine
+// that resumes another is followed.
+func coroutineIn(gs []Goroutine, g *Goroutine) *Goroutine {
+	var found *Goroutine
+	for hops := 0; hops < 8 && parkedIn(g, coroResume); hops++ {
+		var next *Goroutine
+		for i := range gs {
+			co := &gs[i]
+			if co == g || co.CreatedBy == nil || !isPull(co.CreatedBy.Function) || len(co.Frames) == 0 || parkedIn(co, coroYield) {
+				continue
+			}
+			if next == nil || co.CreatedIn == g.ID {
+				next = co
+			}
+		}
+		if next == nil {
+			break
+		}
+		found, g = next, next
+	}
+	return found
+}
+
+// parkedIn reports whether g is parked switching coroutines in a frame of
+// iter.Pull of kind k.
+func parkedIn(g *Goroutine, k coroKind) bool {
+	return g.State == "coroutine" && len(g.Frames) > 0 && kindOf(g.Frames[0].Function) == k
 }
 
 // callerChain returns the function names of the callers Exit recorded last,
@@ -135,6 +229,27 @@ func functionNames(pcs []uintptr) []string {
 			return names
 		}
 	}
+}
+
+// creators maps each goroutine of a dump to the goroutine that started it,
+// from "created by f in goroutine N" lines, which the parser drops.
+func creators(dump []byte) map[int]int {
+	m := make(map[int]int)
+	id := 0
+	for line := range bytes.Lines(dump) {
+		switch {
+		case bytes.HasPrefix(line, []byte("goroutine ")):
+			f := bytes.Fields(line)
+			if len(f) > 1 {
+				id, _ = strconv.Atoi(string(f[1]))
+			}
+		case bytes.HasPrefix(line, []byte("created by ")):
+			if _, n, ok := bytes.Cut(line, []byte(" in goroutine ")); ok && id != 0 {
+				m[id], _ = strconv.Atoi(string(bytes.TrimSpace(n)))
+			}
+		}
+	}
+	return m
 }
 
 // classify names what a goroutine was doing from its wait state and stack.

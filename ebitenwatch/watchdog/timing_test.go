@@ -325,6 +325,14 @@ func TestOptionsValidation(t *testing.T) {
 		{watchdog.Options{CheckInterval: 100 * time.Millisecond}, "CheckInterval"},
 		{watchdog.Options{MaxStacks: -2}, "MaxStacks"},
 		{watchdog.Options{MaxSamples: -2}, "MaxSamples"},
+		{watchdog.Options{MaxDumpGoroutines: -1}, "MaxDumpGoroutines"},
+		{watchdog.Options{MaxDumpBytes: -1}, "MaxDumpBytes"},
+		// Durations written as if they counted milliseconds.
+		{watchdog.Options{Hitch: 9}, "Hitch"},
+		{watchdog.Options{Frozen: 700}, "Frozen"},
+		{watchdog.Options{Hang: 2000}, "Hang"},
+		{watchdog.Options{SampleInterval: 100}, "SampleInterval"},
+		{watchdog.Options{CheckInterval: 500 * time.Microsecond}, "CheckInterval"},
 	}
 	for _, c := range cases {
 		w, err := watchdog.New(c.o)
@@ -333,7 +341,7 @@ func TestOptionsValidation(t *testing.T) {
 			t.Errorf("New(%+v) succeeded, want an error naming %s", c.o, c.field)
 			continue
 		}
-		if !strings.Contains(err.Error(), "Options."+c.field) {
+		if !strings.Contains(err.Error(), "Options."+c.field) || (c.o.Hitch == 9 && !strings.Contains(err.Error(), "9ns")) {
 			t.Errorf("New(%+v) error %q does not name Options.%s", c.o, err, c.field)
 		}
 	}
