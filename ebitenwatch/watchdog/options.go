@@ -84,10 +84,10 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultHitch          = 100 * time.Millisecond
-	DefaultFrozen         = 700 * time.Millisecond
-	DefaultHang           = 2 * time.Second
-	DefaultSampleInterval = 100 * time.Millisecond
+	DefaultHitch             = 100 * time.Millisecond
+	DefaultFrozen            = 700 * time.Millisecond
+	DefaultHang              = 2 * time.Second
+	DefaultSampleInterval    = 100 * time.Millisecond
 	DefaultMaxStacks         = 32
 	DefaultMaxSamples        = 600
 	DefaultMaxDumpGoroutines = 20000
