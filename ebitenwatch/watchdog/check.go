@@ -22,24 +22,21 @@ type checker struct {
 	baseline    runtimeSnapshot
 	baselineAge time.Duration
 
-	stall     *activeStall
-	nextID    uint64
-	lastStuck int        // goroutine ID found by the last identification
-	chainPCs  *[]uintptr // the callers chain was resolved from
-	chain     []string   // function names of the callers Exit recorded
+	stall  *activeStall
+	nextID uint64
 
-	prof       profiler
-	names      interner      // function and file names of sampled frames
+	sampler    *sampler
+	inFlight   *activeStall  // the stall a request to an async sampler is for
 	sampleCost time.Duration // what the last sample took
-	// ownWork is how long the last check itself took: sampling, dumping
-	// and the sink. It is not a suspension, so maxStep does not cut it.
-	ownWork               time.Duration
-	dumpBytesPerGoroutine int // measured by the last dump
-	dumpPasses            int // runtime.Stack calls made, for tests
+	// ownWork is how long the last check itself took, mostly in the sink.
+	// It is not a suspension, so maxStep does not cut it.
+	ownWork time.Duration
 }
 
+// newChecker returns a checker whose sampler runs inline; run starts it on
+// a goroutine of its own.
 func newChecker(w *Watchdog) *checker {
-	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot()}
+	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), sampler: newSampler(w, false)}
 }
 
 // maxStep is the most one check may add to a stall. A process stopped by
@@ -51,6 +48,7 @@ func (c *checker) maxStep() time.Duration { return c.opts.Frozen / 2 }
 func (c *checker) check(now time.Time) {
 	step := min(now.Sub(c.lastCheck), c.maxStep()+c.ownWork)
 	c.lastCheck = now
+	c.collect(false)
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
 	// Frames count from the first beat: start-up is not a frame.
@@ -149,9 +147,6 @@ func (c *checker) report(s *activeStall, now time.Time) {
 		s.quiet = true
 		return
 	}
-	if s.Samples == 0 {
-		s.sample(c, now)
-	}
 	c.nextID++
 	s.ID, s.reported = c.nextID, true
 	s.Start, s.Tier = now.Add(-c.busy), TierFrozen
@@ -164,16 +159,63 @@ func (c *checker) report(s *activeStall, now time.Time) {
 		s.Trace = c.w.rec.snapshot(c.opts.Logger)
 	}
 	c.deliver(Sink.StallStarted, s.snapshot())
-	if s.takeDump(c) {
-		c.deliver(Sink.StallUpdated, s.snapshot())
+	s.needDump = true
+	c.request(s, now, sampleRequest{dump: true})
+}
+
+// request asks the sampler for a sample or dump for stall s. An async
+// sampler answers at a later check (collect); one request is in flight at
+// a time, and a request made meanwhile is dropped.
+func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
+	async := c.sampler.reqs != nil
+	if async && c.inFlight != nil {
+		return
 	}
+	if req.sample {
+		s.requested = now
+		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
+	}
+	if req.dump {
+		s.needDump, s.dumping = false, true
+	}
+	if !async {
+		s.apply(c, c.sampler.take(req))
+		return
+	}
+	c.inFlight = s
+	c.sampler.reqs <- req
+}
+
+// collect applies the async sampler's answer, if it has come, to the
+// stall it was for, if that stall is still being sampled. With wait set,
+// it waits for the answer to a dump, which was asked for while the stall
+// lasted and belongs to its report.
+func (c *checker) collect(wait bool) {
+	if c.inFlight == nil {
+		return
+	}
+	var res sampleResult
+	if wait && c.inFlight.dumping {
+		res = <-c.sampler.results
+	} else {
+		select {
+		case res = <-c.sampler.results:
+		default:
+			return
+		}
+	}
+	if c.inFlight == c.stall {
+		c.stall.apply(c, res)
+	}
+	c.inFlight.dumping = false
+	c.inFlight = nil
 }
 
 // endStall ends the stall or hitch being sampled: its phase has returned.
 func (c *checker) endStall() {
+	c.collect(true)
 	s := c.stall
 	c.stall = nil
-	c.prof.release()
 	switch {
 	case s.reported:
 		c.w.frames.block(s.Tier)
@@ -208,8 +250,11 @@ type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
-	reported   bool // StallStarted was delivered
-	quiet      bool // not reported: a debugger is attached
+	reported   bool      // StallStarted was delivered
+	quiet      bool      // not reported: a debugger is attached
+	needDump   bool      // reported, and the dump not yet asked for
+	dumping    bool      // the dump is asked for and has not come
+	requested  time.Time // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time
 }
@@ -228,9 +273,8 @@ func (s *activeStall) advance(c *checker, now time.Time) {
 			c.report(s, now)
 			return
 		}
-		// A sample must not hold up the check that detects the stall.
-		if s.dueSample(c, now) && s.Duration+c.sampleCost < c.opts.Frozen {
-			s.sample(c, now)
+		if s.dueSample(c, now) {
+			c.request(s, now, sampleRequest{sample: true})
 		}
 		return
 	}
@@ -238,8 +282,8 @@ func (s *activeStall) advance(c *checker, now time.Time) {
 	if s.Duration >= c.opts.Hang && s.Tier != TierHang {
 		s.Tier, rose = TierHang, true
 	}
-	if s.dueSample(c, now) {
-		s.sample(c, now)
+	if req := (sampleRequest{sample: s.dueSample(c, now), dump: s.needDump}); req.sample || req.dump {
+		c.request(s, now, req)
 	}
 	if rose || !now.Before(s.nextUpdate) {
 		s.nextUpdate = now.Add(UpdateInterval)

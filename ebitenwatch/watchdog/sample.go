@@ -3,91 +3,176 @@ package watchdog
 import (
 	"bytes"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// sample takes one sample with the goroutine profile, finds the stuck
-// goroutine in it and folds its stack into the stall, with the tags
-// Options.SampleTags gives at that moment.
-//
-// After each sample the next one is put off by ten times what this one
-// cost, so that sampling never takes more than a tenth of the watchdog's
-// time, however many goroutines there are.
-func (s *activeStall) sample(c *checker, now time.Time) {
-	began := time.Now()
-	rs := c.prof.profile()
-	r := c.prof.stuck(rs, c.callerChain())
-	var frames []Frame
-	var state string
-	if r != nil {
-		frames, state = framesOf(r, c.opts.InApp, &c.names)
+// sampler takes samples and dumps for the checker. It runs on a goroutine
+// of its own, so that however long a sample takes with many goroutines,
+// the checker keeps timing the frame: detection and measured durations do
+// not wait for sampling. Tests that drive a checker by hand use it inline.
+type sampler struct {
+	w    *Watchdog
+	opts Options
+
+	prof      profiler
+	names     interner   // function and file names of sampled frames
+	lastStuck int        // goroutine ID found in the last dump
+	chainPCs  *[]uintptr // the callers chain was resolved from
+	chain     []string   // function names of the callers Exit recorded
+
+	dumpBytesPerGoroutine int // measured by the last dump
+	dumpPasses            int // runtime.Stack calls made, for tests
+
+	reqs    chan sampleRequest // nil when used inline
+	results chan sampleResult
+}
+
+// sampleRequest asks for a sample, a dump, or both.
+type sampleRequest struct{ sample, dump bool }
+
+// sampleResult is what a request produced. found says the stuck goroutine
+// was in the sample; dumped that a dump was taken.
+type sampleResult struct {
+	sampled, found bool
+	frames         []Frame
+	state          string
+	tags           map[string]string
+	cost           time.Duration // the sample's, without the dump
+
+	dumped     bool
+	dump       []byte
+	goroutines []Goroutine
+	stuck      *Goroutine // the stuck goroutine in the dump, a sample too
+	dumpTags   map[string]string
+	skipped    int // goroutines alive when the dump was skipped
+}
+
+func newSampler(w *Watchdog, async bool) *sampler {
+	s := &sampler{w: w, opts: w.opts}
+	if async {
+		s.reqs = make(chan sampleRequest, 1)
+		s.results = make(chan sampleResult, 1)
 	}
-	c.sampleCost = time.Since(began)
-	s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
-	s.Samples++
-	if r == nil {
-		if s.Samples == 1 {
-			c.opts.Logger.Debug("watchdog: could not find the stuck goroutine in the goroutine profile", "phase", s.Phase)
+	return s
+}
+
+// run serves requests until reqs is closed, recovering from a panic in a
+// request so that sampling goes on.
+func (s *sampler) run(done chan<- struct{}) {
+	defer close(done)
+	for req := range s.reqs {
+		s.results <- s.safely(req)
+	}
+}
+
+func (s *sampler) safely(req sampleRequest) (res sampleResult) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("watchdog: sampling panicked; watching goes on", "panic", r, "stack", string(debug.Stack()))
 		}
-		return
+	}()
+	return s.take(req)
+}
+
+// take serves one request: a sample with the goroutine profile, with the
+// tags Options.SampleTags gives right after it, then the dump.
+func (s *sampler) take(req sampleRequest) sampleResult {
+	var res sampleResult
+	if req.sample {
+		began := time.Now()
+		rs := s.prof.profile()
+		if r := s.prof.stuck(rs, s.callerChain()); r != nil {
+			res.frames, res.state = framesOf(r, s.opts.InApp, &s.names)
+			res.found = true
+		}
+		res.sampled, res.cost = true, time.Since(began)
+		res.tags = s.sampleTags()
 	}
-	s.fold(frames, state, c.sampleTags(), c.opts.MaxStacks)
+	if req.dump {
+		s.takeDump(&res)
+	}
+	return res
 }
 
 // sampleTags calls Options.SampleTags, recovering from a panic in it.
-func (c *checker) sampleTags() (tags map[string]string) {
-	if c.opts.SampleTags == nil {
+func (s *sampler) sampleTags() (tags map[string]string) {
+	if s.opts.SampleTags == nil {
 		return nil
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			c.opts.Logger.Error("watchdog: Options.SampleTags panicked", "panic", r)
+			s.opts.Logger.Error("watchdog: Options.SampleTags panicked", "panic", r)
 			tags = nil
 		}
 	}()
-	return c.opts.SampleTags()
+	return s.opts.SampleTags()
 }
 
-func (s *activeStall) fold(frames []Frame, state string, tags map[string]string, maxStacks int) {
+// apply folds a result into the stall. Each sample puts the next one off
+// by ten times what it cost, so that sampling never takes more than a
+// tenth of the time, however many goroutines there are.
+func (st *activeStall) apply(c *checker, res sampleResult) {
+	if res.sampled {
+		c.sampleCost = res.cost
+		st.nextSample = st.requested.Add(max(c.opts.SampleInterval, 10*res.cost))
+		st.Samples++
+		if res.found {
+			st.fold(res.frames, res.state, res.tags, c.opts.MaxStacks)
+		} else if st.Samples == 1 {
+			c.opts.Logger.Debug("watchdog: could not find the stuck goroutine in the goroutine profile", "phase", st.Phase)
+		}
+	}
+	if res.dumped {
+		st.Dump, st.Goroutines, st.DumpSkipped = res.dump, res.goroutines, res.skipped
+		if g := res.stuck; g != nil {
+			// The dump is a sample too, with the true wait state.
+			st.Goroutine = g.ID
+			st.Samples++
+			st.fold(g.Frames, g.State, res.dumpTags, c.opts.MaxStacks)
+		}
+		c.deliver(Sink.StallUpdated, st.snapshot())
+	}
+}
+
+func (st *activeStall) fold(frames []Frame, state string, tags map[string]string, maxStacks int) {
 	key := stackKey(frames)
-	if i, ok := s.stacks[key]; ok {
+	if i, ok := st.stacks[key]; ok {
 		// Keep the state and tags of the first sample: a later one may
 		// catch the goroutine just woken on its way out of the wait.
-		s.Stacks[i].Count++
+		st.Stacks[i].Count++
 		return
 	}
-	if len(s.Stacks) >= maxStacks {
-		s.DroppedSamples++
+	if len(st.Stacks) >= maxStacks {
+		st.DroppedSamples++
 		return
 	}
-	s.stacks[key] = len(s.Stacks)
-	s.Stacks = append(s.Stacks, Stack{Frames: frames, Count: 1, State: state, Tags: tags})
+	st.stacks[key] = len(st.Stacks)
+	st.Stacks = append(st.Stacks, Stack{Frames: frames, Count: 1, State: state, Tags: tags})
 }
 
-// takeDump keeps one all-goroutine dump in the stall, with goroutine IDs
-// and wait states, and the ID of the stuck goroutine: taken once per
-// stall, after StallStarted, and only when the process has at most
-// Options.MaxDumpGoroutines goroutines, because runtime.Stack stops the
-// world for the whole traceback (see the package doc).
-func (s *activeStall) takeDump(c *checker) bool {
+// takeDump takes one all-goroutine dump, with goroutine IDs and wait
+// states, and finds the stuck goroutine's ID in it; only when the process
+// has at most Options.MaxDumpGoroutines goroutines, because runtime.Stack
+// stops the world for the whole traceback (see the package doc).
+func (s *sampler) takeDump(res *sampleResult) {
+	res.dumped = true
 	n := runtime.NumGoroutine()
-	if n > c.opts.MaxDumpGoroutines {
-		s.DumpSkipped = n
-		return false
+	if n > s.opts.MaxDumpGoroutines {
+		res.skipped = n
+		return
 	}
-	dump := c.dump(n)
-	gs, errs := ParseDump(dump, c.opts.InApp)
+	res.dump = s.dump(n)
+	gs, errs := ParseDump(res.dump, s.opts.InApp)
 	if len(errs) > 0 {
-		c.opts.Logger.Debug("watchdog: parts of a goroutine dump were unreadable", "errors", len(errs), "first", errs[0])
+		s.opts.Logger.Debug("watchdog: parts of a goroutine dump were unreadable", "errors", len(errs), "first", errs[0])
 	}
-	s.Dump, s.Goroutines = dump, gs
-	if g := c.findStuck(gs); g != nil {
-		s.Goroutine = g.ID
-	}
-	return true
+	res.goroutines = gs
+	res.stuck = s.findStuck(gs)
+	res.dumpTags = s.sampleTags()
 }
 
 // Dump buffer sizing: the first dump guesses firstDumpBytesPerGoroutine;
@@ -102,25 +187,25 @@ const (
 // them, in a buffer sized from the last dump so that one stop of the world
 // is almost always enough: at most two are made. The buffer is not kept
 // across stalls.
-func (c *checker) dump(goroutines int) []byte {
-	per := c.dumpBytesPerGoroutine
+func (s *sampler) dump(goroutines int) []byte {
+	per := s.dumpBytesPerGoroutine
 	if per == 0 {
 		per = firstDumpBytesPerGoroutine
 	}
-	size := min(max(minDumpBytes, goroutines*per*5/4), c.opts.MaxDumpBytes)
+	size := min(max(minDumpBytes, goroutines*per*5/4), s.opts.MaxDumpBytes)
 	var buf []byte
 	for pass := 0; pass < 2; pass++ {
 		buf = make([]byte, size)
 		n := runtime.Stack(buf, true)
-		c.dumpPasses++
+		s.dumpPasses++
 		buf = buf[:n]
-		if n < size || size == c.opts.MaxDumpBytes {
+		if n < size || size == s.opts.MaxDumpBytes {
 			break
 		}
-		size = min(4*size, c.opts.MaxDumpBytes)
+		size = min(4*size, s.opts.MaxDumpBytes)
 	}
-	if goroutines > 0 && len(buf) < c.opts.MaxDumpBytes {
-		c.dumpBytesPerGoroutine = len(buf)/goroutines + 1
+	if goroutines > 0 && len(buf) < s.opts.MaxDumpBytes {
+		s.dumpBytesPerGoroutine = len(buf)/goroutines + 1
 	}
 	if cap(buf) > 2*len(buf) {
 		buf = slices.Clone(buf)
@@ -138,21 +223,21 @@ func (c *checker) dump(goroutines int) []byte {
 // and ties go to the goroutine found last time. This needs no fixed
 // goroutine ID, so it keeps working if the engine moves the loop to another
 // goroutine, and Exit refreshes the chain if the loop's callers change.
-func (c *checker) findStuck(gs []Goroutine) *Goroutine {
-	chain := c.callerChain()
+func (s *sampler) findStuck(gs []Goroutine) *Goroutine {
+	chain := s.callerChain()
 	var best *Goroutine
 	bestScore := 0
 	for i := range gs {
 		g := &gs[i]
 		score := chainScore(g.Frames, chain)
-		if score > bestScore || (score == bestScore && score > 0 && g.ID == c.lastStuck) {
+		if score > bestScore || (score == bestScore && score > 0 && g.ID == s.lastStuck) {
 			best, bestScore = g, score
 		}
 	}
 	if best == nil {
 		return nil
 	}
-	c.lastStuck = best.ID
+	s.lastStuck = best.ID
 	if co := coroutineIn(gs, best); co != nil {
 		return co
 	}
@@ -193,15 +278,15 @@ func parkedIn(g *Goroutine, k coroKind) bool {
 
 // callerChain returns the function names of the callers Exit recorded last,
 // resolving them only when they changed.
-func (c *checker) callerChain() []string {
-	pcs := c.w.callers.Load()
-	if pcs != c.chainPCs {
-		c.chainPCs, c.chain = pcs, nil
+func (s *sampler) callerChain() []string {
+	pcs := s.w.callers.Load()
+	if pcs != s.chainPCs {
+		s.chainPCs, s.chain = pcs, nil
 		if pcs != nil {
-			c.chain = functionNames(*pcs)
+			s.chain = functionNames(*pcs)
 		}
 	}
-	return c.chain
+	return s.chain
 }
 
 // chainScore counts the functions of chain found in frames.

@@ -348,3 +348,47 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Stats grade frames as stalls are graded, so its counts agree with the
+// stalls a sink saw end, whatever the phases of a freeze: a tick whose
+// Update and Draw both freeze, a hang in Draw, one between phases, and a
+// hitch next to a frozen frame.
+func TestStatsAgreeWithStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		phase := func(p watchdog.Phase, d time.Duration) {
+			w.Enter(p, l.tick)
+			time.Sleep(d)
+			w.Exit()
+		}
+		l.tick++
+		phase(watchdog.PhaseUpdate, 800*time.Millisecond)
+		phase(watchdog.PhaseDraw, 2500*time.Millisecond)
+		l.tick++
+		phase(watchdog.PhaseUpdate, 300*time.Millisecond)
+		phase(watchdog.PhaseDraw, 900*time.Millisecond)
+		time.Sleep(2200 * time.Millisecond) // between phases
+		l.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		w.Close()
+
+		var frozen, hangs uint64
+		for _, s := range r.ended {
+			switch s.Tier {
+			case watchdog.TierFrozen:
+				frozen++
+			case watchdog.TierHang:
+				hangs++
+			}
+		}
+		if frozen != 2 || hangs != 2 {
+			t.Errorf("stalls ended: %d frozen, %d hangs; want 2 and 2", frozen, hangs)
+		}
+		st := w.Stats()
+		if st.FrozenFrames != frozen || st.Hangs != hangs || st.Hitches != 1 {
+			t.Errorf("Stats count %d frozen, %d hangs, %d hitches; the stalls were %d frozen, %d hangs, and one hitch", st.FrozenFrames, st.Hangs, st.Hitches, frozen, hangs)
+		}
+	})
+}

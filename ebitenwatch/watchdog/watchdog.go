@@ -167,6 +167,16 @@ func (w *Watchdog) run() {
 	t := time.NewTicker(w.opts.CheckInterval)
 	defer t.Stop()
 	c := newChecker(w)
+	c.sampler = newSampler(w, true)
+	sampled := make(chan struct{})
+	go c.sampler.run(sampled)
+	defer func() {
+		close(c.sampler.reqs)
+		if c.inFlight != nil {
+			<-c.sampler.results
+		}
+		<-sampled
+	}()
 	for {
 		select {
 		case <-w.done:
