@@ -3,6 +3,7 @@ package watchdog
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -158,9 +159,18 @@ func (c *checker) report(s *activeStall, now time.Time) {
 	if c.w.rec != nil {
 		s.Trace = c.w.rec.snapshot(c.opts.Logger)
 	}
+	// runtime.Stack stops the world for the whole traceback (see the
+	// package doc), so a stall carries a dump only up to
+	// Options.MaxDumpGoroutines.
+	if n := runtime.NumGoroutine(); n > c.opts.MaxDumpGoroutines {
+		s.DumpSkipped = n
+	} else {
+		s.needDump = true
+	}
 	c.deliver(Sink.StallStarted, s.snapshot())
-	s.needDump = true
-	c.request(s, now, sampleRequest{dump: true})
+	if s.needDump {
+		c.request(s, now, sampleRequest{dump: true})
+	}
 }
 
 // request asks the sampler for a sample or dump for stall s. An async

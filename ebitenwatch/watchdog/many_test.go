@@ -1,6 +1,7 @@
 package watchdog_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +13,16 @@ import (
 // frames deep, and stops them when the test ends.
 func parkGoroutines(t testing.TB, n int) {
 	stop := make(chan struct{})
+	before := runtime.NumGoroutine()
 	for range n {
 		go parkDeep(4, stop)
 	}
-	t.Cleanup(func() { close(stop) })
+	t.Cleanup(func() {
+		close(stop)
+		for runtime.NumGoroutine() > before+n/100 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
 }
 
 func parkDeep(depth int, stop <-chan struct{}) {
@@ -107,8 +114,7 @@ func TestDumpLimits(t *testing.T) {
 				warmUp(w)
 				update(w, 6, func() { receive(ch) })
 			}()
-			waitStarted(t, r)
-			time.Sleep(200 * time.Millisecond)
+			waitSampled(t, r)
 			ch <- 1
 			s := <-r.endedCh
 			if len(s.Stacks) == 0 || s.Class != watchdog.ClassChannel || !strings.HasSuffix(s.Culprit.Function, ".receive") {
@@ -125,5 +131,18 @@ func TestDumpLimits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// waitSampled waits until a stall in progress has been passed on with a
+// sample.
+func waitSampled(t *testing.T, r *recorder) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !r.sampled() {
+		if time.Now().After(deadline) {
+			t.Fatal("no stall passed on with a sample within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -48,7 +48,6 @@ type sampleResult struct {
 	goroutines []Goroutine
 	stuck      *Goroutine // the stuck goroutine in the dump, a sample too
 	dumpTags   map[string]string
-	skipped    int // goroutines alive when the dump was skipped
 }
 
 func newSampler(w *Watchdog, async bool) *sampler {
@@ -127,7 +126,7 @@ func (st *activeStall) apply(c *checker, res sampleResult) {
 		}
 	}
 	if res.dumped {
-		st.Dump, st.Goroutines, st.DumpSkipped = res.dump, res.goroutines, res.skipped
+		st.Dump, st.Goroutines = res.dump, res.goroutines
 		if g := res.stuck; g != nil {
 			// The dump is a sample too, with the true wait state.
 			st.Goroutine = g.ID
@@ -155,16 +154,10 @@ func (st *activeStall) fold(frames []Frame, state string, tags map[string]string
 }
 
 // takeDump takes one all-goroutine dump, with goroutine IDs and wait
-// states, and finds the stuck goroutine's ID in it; only when the process
-// has at most Options.MaxDumpGoroutines goroutines, because runtime.Stack
-// stops the world for the whole traceback (see the package doc).
+// states, and finds the stuck goroutine in it.
 func (s *sampler) takeDump(res *sampleResult) {
 	res.dumped = true
 	n := runtime.NumGoroutine()
-	if n > s.opts.MaxDumpGoroutines {
-		res.skipped = n
-		return
-	}
 	res.dump = s.dump(n)
 	gs, errs := ParseDump(res.dump, s.opts.InApp)
 	if len(errs) > 0 {

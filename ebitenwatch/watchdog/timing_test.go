@@ -45,6 +45,18 @@ func (r *recorder) StallEnded(s *watchdog.Stall) {
 	r.endedCh <- s
 }
 
+// sampled reports whether a stall in progress was passed on with stacks.
+func (r *recorder) sampled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range append(r.started, r.updated...) {
+		if len(s.Stacks) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *recorder) counts() (started, ended int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
