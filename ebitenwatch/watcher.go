@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,7 +141,8 @@ func (w *Watcher) Close() error {
 		st := w.Stats()
 		w.opts.Logger.Info("framewatch: session summary",
 			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
-			"p50", st.P50, "p99", st.P99, "max", st.Max, "reports", st.Reports.Sent+st.Reports.Spooled)
+			"p50", st.P50, "p99", st.P99, "max", st.Max, "reports", st.Reports.Sent+st.Reports.Spooled,
+			"hitch_culprits", hitchSummary(w.wd.HitchCulprits(nil, watchdog.MaxStallHitches)))
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
 	})
 	return w.closeErr
@@ -221,6 +223,19 @@ func ebitenVersion() string {
 		}
 	}
 	return ""
+}
+
+// hitchSummary lists hitch culprits for the session summary:
+// "main.loadLevel x3 (450ms), main.save x1 (120ms)", or "none".
+func hitchSummary(hs []watchdog.HitchCulprit) string {
+	if len(hs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = fmt.Sprintf("%s x%d (%v)", h.Function, h.Count, h.Total.Round(time.Millisecond))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // sink passes stalls to the reporter. Its methods run on the watchdog
