@@ -131,9 +131,9 @@ type Runtime struct {
 
 // Stall is one frame that blocked past Options.Frozen.
 //
-// A Sink receives a Stall twice: at detection, with the first sample, and
-// when the frame ends, with everything folded. Each call gets its own copy,
-// which the sink may keep.
+// A Sink receives a Stall at detection, while it lasts, and when the frame
+// ends, with everything folded. Each call gets its own copy, which the
+// sink may keep.
 type Stall struct {
 	ID       uint64        // unique within this Watchdog
 	Phase    Phase         // the phase that blocked
@@ -203,8 +203,10 @@ type HitchCulprit struct {
 // StallUpdated, then at most one StallEnded (none when the watchdog is
 // closed while the stall lasts).
 type Sink interface {
-	// StallStarted is called as soon as a stall is detected, with its first
-	// sample, so that a report exists even if the player kills the game.
+	// StallStarted is called as soon as a stall is detected, with the
+	// samples taken since Options.Hitch (none if none could be taken yet),
+	// so that a report exists even if the player kills the game. The dump
+	// follows in a StallUpdated.
 	StallStarted(s *Stall)
 	// StallUpdated is called while the stall lasts, with everything sampled
 	// so far: at the first check after its Tier rises, and otherwise at
