@@ -2,6 +2,7 @@ package watchdog
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"runtime"
 	"runtime/debug"
@@ -98,17 +99,24 @@ func (c *checker) closing() {
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.
-func (c *checker) externallyPaused(p Phase) (paused bool) {
+func (c *checker) externallyPaused(p Phase) bool {
 	if c.opts.Paused == nil {
 		return false
 	}
+	return callOption(c.opts.Logger, "Paused", func() bool { return c.opts.Paused(p) })
+}
+
+// callOption calls the function of Options field name, logging a panic in
+// it and returning the zero value instead.
+func callOption[T any](log *slog.Logger, name string, f func() T) (v T) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.opts.Logger.Error("watchdog: Options.Paused panicked", "panic", r)
-			paused = false
+			log.Error("watchdog: Options."+name+" panicked", "panic", r)
+			var zero T
+			v = zero
 		}
 	}()
-	return c.opts.Paused(p)
+	return f()
 }
 
 // moved handles a beat that changed since the last check, step ago: the

@@ -98,17 +98,11 @@ func (s *sampler) take(req sampleRequest) sampleResult {
 }
 
 // sampleTags calls Options.SampleTags, recovering from a panic in it.
-func (s *sampler) sampleTags() (tags map[string]string) {
+func (s *sampler) sampleTags() map[string]string {
 	if s.opts.SampleTags == nil {
 		return nil
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.opts.Logger.Error("watchdog: Options.SampleTags panicked", "panic", r)
-			tags = nil
-		}
-	}()
-	return s.opts.SampleTags()
+	return callOption(s.opts.Logger, "SampleTags", s.opts.SampleTags)
 }
 
 // apply folds a result into the stall. Each sample puts the next one off
