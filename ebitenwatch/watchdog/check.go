@@ -164,20 +164,19 @@ func (c *checker) report(s *activeStall, now time.Time) {
 	s.nextUpdate = now.Add(UpdateInterval)
 	c.w.frames.stallStarted()
 	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
-	if c.w.rec != nil {
-		s.Trace = c.w.rec.snapshot(c.opts.Logger)
-	}
+	// The dump and the flight recorder's snapshot are taken after
+	// StallStarted, by the sampler, because each can take longer than
+	// detection may (tens of milliseconds, up to a second under load).
 	// runtime.Stack stops the world for the whole traceback (see the
 	// package doc), so a stall carries a dump only up to
 	// Options.MaxDumpGoroutines.
+	s.detail = sampleRequest{dump: true, trace: c.w.rec != nil}
 	if n := runtime.NumGoroutine(); n > c.opts.MaxDumpGoroutines {
-		s.DumpSkipped = n
-	} else {
-		s.needDump = true
+		s.DumpSkipped, s.detail.dump = n, false
 	}
 	c.deliver(Sink.StallStarted, s.snapshot())
-	if s.needDump {
-		c.request(s, now, sampleRequest{dump: true})
+	if s.detail.dump || s.detail.trace {
+		c.request(s, now, s.detail)
 	}
 }
 
@@ -193,8 +192,8 @@ func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
 		s.requested = now
 		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
 	}
-	if req.dump {
-		s.needDump, s.dumping = false, true
+	if req.dump || req.trace {
+		s.detail, s.detailing = sampleRequest{}, true
 	}
 	if !async {
 		s.apply(c, c.sampler.take(req))
@@ -213,7 +212,7 @@ func (c *checker) collect(wait bool) {
 		return
 	}
 	var res sampleResult
-	if wait && c.inFlight.dumping {
+	if wait && c.inFlight.detailing {
 		res = <-c.sampler.results
 	} else {
 		select {
@@ -225,7 +224,7 @@ func (c *checker) collect(wait bool) {
 	if c.inFlight == c.stall {
 		c.stall.apply(c, res)
 	}
-	c.inFlight.dumping = false
+	c.inFlight.detailing = false
 	c.inFlight = nil
 }
 
@@ -268,11 +267,11 @@ type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
-	reported   bool      // StallStarted was delivered
-	quiet      bool      // not reported: a debugger is attached
-	needDump   bool      // reported, and the dump not yet asked for
-	dumping    bool      // the dump is asked for and has not come
-	requested  time.Time // when the last sample was asked for
+	reported   bool          // StallStarted was delivered
+	quiet      bool          // not reported: a debugger is attached
+	detail     sampleRequest // the dump and trace still to ask for
+	detailing  bool          // they are asked for and have not come
+	requested  time.Time     // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time
 }
@@ -300,7 +299,7 @@ func (s *activeStall) advance(c *checker, now time.Time) {
 	if s.Duration >= c.opts.Hang && s.Tier != TierHang {
 		s.Tier, rose = TierHang, true
 	}
-	if req := (sampleRequest{sample: s.dueSample(c, now), dump: s.needDump}); req.sample || req.dump {
+	if req := (sampleRequest{sample: s.dueSample(c, now), dump: s.detail.dump, trace: s.detail.trace}); req.sample || req.dump || req.trace {
 		c.request(s, now, req)
 	}
 	if rose || !now.Before(s.nextUpdate) {

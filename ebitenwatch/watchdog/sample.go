@@ -31,8 +31,9 @@ type sampler struct {
 	results chan sampleResult
 }
 
-// sampleRequest asks for a sample, a dump, or both.
-type sampleRequest struct{ sample, dump bool }
+// sampleRequest asks for a sample, a dump, a flight recorder snapshot, or
+// any of them together.
+type sampleRequest struct{ sample, dump, trace bool }
 
 // sampleResult is what a request produced. found says the stuck goroutine
 // was in the sample; dumped that a dump was taken.
@@ -48,6 +49,9 @@ type sampleResult struct {
 	goroutines []Goroutine
 	stuck      *Goroutine // the stuck goroutine in the dump, a sample too
 	dumpTags   map[string]string
+
+	traced bool
+	trace  []byte
 }
 
 func newSampler(w *Watchdog, async bool) *sampler {
@@ -94,6 +98,9 @@ func (s *sampler) take(req sampleRequest) sampleResult {
 	if req.dump {
 		s.takeDump(&res)
 	}
+	if req.trace && s.w.rec != nil {
+		res.traced, res.trace = true, s.w.rec.snapshot(s.opts.Logger)
+	}
 	return res
 }
 
@@ -127,6 +134,11 @@ func (st *activeStall) apply(c *checker, res sampleResult) {
 			st.Samples++
 			st.fold(g.Frames, g.State, res.dumpTags, c.opts.MaxStacks)
 		}
+	}
+	if res.traced {
+		st.Trace = res.trace
+	}
+	if res.dumped || res.traced {
 		c.deliver(Sink.StallUpdated, st.snapshot())
 	}
 }

@@ -171,8 +171,9 @@ type Stall struct {
 
 	Runtime      Runtime         // process counters measured over the stall
 	RecentFrames []time.Duration // frame times before the stall, oldest first
-	// Trace is a runtime/trace flight-recorder snapshot taken at detection,
-	// when Options.FlightRecorder is set and it could be taken.
+	// Trace is a runtime/trace flight-recorder snapshot taken right after
+	// StallStarted, with the dump, when Options.FlightRecorder is set and
+	// it could be taken.
 	Trace []byte
 
 	// Hitches are the session's most frequent hitch culprits so far, at

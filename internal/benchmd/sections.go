@@ -65,7 +65,7 @@ against the 700 ms threshold, sampling from the 100 ms hitch threshold on.`,
 					fmt.Sprintf("%s ms against 700 ms.", num(ms))))
 			}
 			off, on := r.med("BenchmarkFlightRecorder/recording=false", "ns/op"), r.med("BenchmarkFlightRecorder/recording=true", "ns/op")
-			fmt.Fprintf(w, "- The flight recorder adds %s%% to a worst case in which every operation is a traced event (a channel hand-off and a 256-byte allocation); it records all the time, so taking its snapshot at a stall's end instead of at detection would not change that. A snapshot costs the watchdog %s ms and %s MiB per stall. It is off by default (`Options.FlightRecorder`).\n\n",
+			fmt.Fprintf(w, "- The flight recorder adds %s%% to a worst case in which every operation is a traced event (a channel hand-off and a 256-byte allocation); it records all the time, so taking its snapshot only at a stall's end would not change that. A snapshot costs %s ms and %s MiB per stall; the sampling goroutine takes it after StallStarted, so it never delays detection. It is off by default (`Options.FlightRecorder`).\n\n",
 				num(100*(on/off-1)), num(r.med("BenchmarkFlightRecorderSnapshot", "ns/op")/1e6), num(r.med("BenchmarkFlightRecorderSnapshot", "bytes")/(1<<20)))
 			return nil
 		},
