@@ -150,7 +150,7 @@ func (c *checker) beginStall(now time.Time) {
 }
 
 // report passes a stall on once it has blocked for Options.Frozen: at
-// once with the samples taken so far, then again with the full dump.
+// once with the samples taken so far, then again with the dump and trace.
 func (c *checker) report(s *activeStall, now time.Time) {
 	if !c.opts.ReportUnderDebugger && debuggerAttached() {
 		s.quiet = true
@@ -180,7 +180,7 @@ func (c *checker) report(s *activeStall, now time.Time) {
 	}
 }
 
-// request asks the sampler for a sample or dump for stall s. An async
+// request asks the sampler for a sample, dump or trace for stall s. An async
 // sampler answers at a later check (collect); one request is in flight at
 // a time, and a request made meanwhile is dropped.
 func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
@@ -205,8 +205,8 @@ func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
 
 // collect applies the async sampler's answer, if it has come, to the
 // stall it was for, if that stall is still being sampled. With wait set,
-// it waits for the answer to a dump, which was asked for while the stall
-// lasted and belongs to its report.
+// it waits for the answer to a dump or trace, which was asked for while
+// the stall lasted and belongs to its report.
 func (c *checker) collect(wait bool) {
 	if c.inFlight == nil {
 		return

@@ -41,7 +41,8 @@ const (
 const maxCachedPCs = 1 << 16
 
 // profile takes a goroutine profile into a buffer sized from the goroutine
-// count, retrying once if goroutines were started meanwhile.
+// count, retrying once if goroutines were started meanwhile. The buffer is
+// kept for the next sample: about 270 bytes a goroutine.
 func (p *profiler) profile() []runtime.StackRecord {
 	for range 2 {
 		if want := runtime.NumGoroutine() + runtime.NumGoroutine()/8 + 64; len(p.records) < want {
@@ -52,13 +53,6 @@ func (p *profiler) profile() []runtime.StackRecord {
 		}
 	}
 	return nil
-}
-
-// release drops a large profile buffer between stalls.
-func (p *profiler) release() {
-	if len(p.records) > 4096 {
-		p.records = nil
-	}
 }
 
 // stuck finds the stuck goroutine's record in rs: the one holding the most
