@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// sampler takes samples, dumps and traces for the checker. It runs on a goroutine
-// of its own, so that however long a sample takes with many goroutines,
-// the checker keeps timing the frame: detection and measured durations do
-// not wait for sampling. Tests that drive a checker by hand use it inline.
+// sampler takes samples, dumps and traces for the checker. It runs on a
+// goroutine of its own, so that however long a sample takes with many
+// goroutines, the checker keeps timing the frame: detection and measured
+// durations do not wait for sampling. Tests that drive a checker by hand
+// use it inline.
 type sampler struct {
 	w    *Watchdog
 	opts Options
