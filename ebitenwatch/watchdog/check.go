@@ -25,6 +25,7 @@ type checker struct {
 	baselineAge time.Duration
 
 	stall  *activeStall
+	ending *activeStall // ended, and waiting for its dump or trace
 	nextID uint64
 
 	sampler    *sampler
@@ -96,6 +97,7 @@ func (c *checker) closing() {
 	if b := c.w.beat.Load(); c.stall != nil && b != c.beat {
 		c.moved(b, 0)
 	}
+	c.collect(true)
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.
@@ -193,26 +195,27 @@ func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
 		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
 	}
 	if req.dump || req.trace {
-		s.detail, s.detailing = sampleRequest{}, true
+		s.detail = sampleRequest{}
 	}
 	if !async {
 		s.apply(c, c.sampler.take(req))
 		return
 	}
+	s.detailing = req.dump || req.trace
 	c.inFlight = s
 	c.sampler.reqs <- req
 }
 
 // collect applies the async sampler's answer, if it has come, to the
-// stall it was for, if that stall is still being sampled. With wait set,
-// it waits for the answer to a dump or trace, which was asked for while
-// the stall lasted and belongs to its report.
+// stall it was for, if that stall is still being sampled or waits for its
+// dump or trace to end (ending). With wait set, it waits for an answer
+// that an ending stall waits for.
 func (c *checker) collect(wait bool) {
 	if c.inFlight == nil {
 		return
 	}
 	var res sampleResult
-	if wait && c.inFlight.detailing {
+	if wait && c.inFlight == c.ending {
 		res = <-c.sampler.results
 	} else {
 		select {
@@ -221,16 +224,23 @@ func (c *checker) collect(wait bool) {
 			return
 		}
 	}
-	if c.inFlight == c.stall {
-		c.stall.apply(c, res)
-	}
-	c.inFlight.detailing = false
+	s := c.inFlight
 	c.inFlight = nil
+	s.detailing = false
+	switch s {
+	case c.stall:
+		s.apply(c, res)
+	case c.ending:
+		s.apply(c, res)
+		c.ending = nil
+		c.deliver(Sink.StallEnded, s.snapshot())
+	}
 }
 
 // endStall ends the stall or hitch being sampled: its phase has returned.
+// A reported stall whose dump or trace has not come yet is passed on
+// ended when it comes, without holding up the checks meanwhile.
 func (c *checker) endStall() {
-	c.collect(true)
 	s := c.stall
 	c.stall = nil
 	switch {
@@ -239,6 +249,10 @@ func (c *checker) endStall() {
 		s.Ended = true
 		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
+		if s.detailing {
+			c.ending = s
+			return
+		}
 		c.deliver(Sink.StallEnded, s.snapshot())
 	case !s.quiet && s.Duration >= c.opts.Hitch:
 		c.w.frames.block(TierHitch)

@@ -139,7 +139,7 @@ func (st *activeStall) apply(c *checker, res sampleResult) {
 	if res.traced {
 		st.Trace = res.trace
 	}
-	if res.dumped || res.traced {
+	if (res.dumped || res.traced) && !st.Ended {
 		c.deliver(Sink.StallUpdated, st.snapshot())
 	}
 }
