@@ -5,8 +5,11 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/ebitenutil"
@@ -20,7 +23,7 @@ const overlayFrames = 240
 const (
 	panelX, panelY = 8, 8
 	graphW, graphH = overlayFrames, 110
-	textH          = 16 * 4
+	textH          = 16 * 5
 	panelW, panelH = graphW + 70, graphH + textH + 14
 	graphMin       = time.Millisecond // the bottom of the log scale
 	graphMax       = 4 * time.Second  // its top
@@ -60,7 +63,11 @@ type overlay struct {
 	text        []byte // reused, so that refreshing it does not allocate
 	textUpdated time.Time
 	textEvery   time.Duration
+	hitches     [overlayHitches]watchdog.HitchCulprit // reused likewise
 }
+
+// overlayHitches is how many hitch culprits the overlay names.
+const overlayHitches = 2
 
 func newOverlay(w *Watcher) *overlay {
 	o := &overlay{w: w, visible: true, text: make([]byte, 0, 256), textEvery: refreshText}
@@ -173,8 +180,39 @@ func (o *overlay) refreshText() {
 		b = strconv.AppendInt(b, int64(s.Pending), 10)
 		b = append(b, " pending"...)
 	}
+	b = append(b, '\n')
+	b = o.appendHitches(b)
 	b = append(b, "\nlast: "...)
 	o.text = appendClipped(b, o.w.rep.Stats().LastTitle, 44)
+}
+
+// appendHitches appends the session's top hitch culprits, by their
+// functions' short names: "hitches: main.loadLevel x3 450ms".
+func (o *overlay) appendHitches(b []byte) []byte {
+	b = append(b, "hitches:"...)
+	top := o.w.wd.HitchCulprits(o.hitches[:0], overlayHitches)
+	if len(top) == 0 {
+		return append(b, " none"...)
+	}
+	start := len(b)
+	for _, h := range top {
+		b = append(b, ' ')
+		b = append(b, shortFunction(h.Function)...)
+		b = append(b, " x"...)
+		b = strconv.AppendInt(b, int64(h.Count), 10)
+		b = append(b, ' ')
+		b = appendDuration(b, h.Total)
+	}
+	if len(b)-start > 44 {
+		b = append(b[:start+41], "..."...)
+	}
+	return b
+}
+
+// shortFunction drops a function's package path:
+// "example.com/game/world.(*World).Update" is "world.(*World).Update".
+func shortFunction(f string) string {
+	return f[strings.LastIndexByte(f, '/')+1:]
 }
 
 // textString is the text for DebugPrintAt without copying it: DebugPrintAt

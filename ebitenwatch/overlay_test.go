@@ -1,6 +1,7 @@
 package ebitenwatch
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"io"
@@ -68,13 +69,88 @@ func TestOverlayText(t *testing.T) {
 	w := newOverlayWatcher(t)
 	w.ov.refreshText()
 	got := string(w.ov.text)
-	for _, want := range []string{"hitch 0  frozen 0  hang 0", "slicer ", "last: none"} {
+	for _, want := range []string{"hitch 0  frozen 0  hang 0", "slicer ", "hitches: none", "last: none"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("overlay text %q lacks %q", got, want)
 		}
 	}
 	if w.ov.labels[1] != "100ms" || w.ov.labels[3] != "2.0s" {
 		t.Errorf("threshold labels %q, want the watchdog's defaults 100ms and 2.0s", w.ov.labels)
+	}
+}
+
+// hitchGame's Update hitches once, at its fifth call, in a sleep.
+type hitchGame struct {
+	blackGame
+	n int
+}
+
+func (g *hitchGame) Update() error {
+	if g.n++; g.n == 5 {
+		hitchyUpdate()
+	}
+	time.Sleep(10 * time.Millisecond)
+	return nil
+}
+
+func hitchyUpdate() { time.Sleep(250 * time.Millisecond) }
+
+// The overlay names the session's hitch culprits.
+func TestOverlayShowsHitchCulprits(t *testing.T) {
+	w := newOverlayWatcher(t)
+	g := w.Wrap(&hitchGame{})
+	g.Layout(640, 480)
+	for range 8 {
+		g.Update()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w.wd.HitchCulprits(nil, 1)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no hitch culprit within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.ov.refreshText()
+	// ebitenwatch is never the game's code, so the culprit is the sleep.
+	if got := string(w.ov.text); !strings.Contains(got, "hitches: time.Sleep x1 2") {
+		t.Errorf("overlay text %q does not name the hitch's culprit", got)
+	}
+}
+
+// The session summary logged at Close lists the hitch culprits.
+func TestSessionSummaryListsHitchCulprits(t *testing.T) {
+	var log bytes.Buffer
+	w, err := New(Options{
+		Report: report.Options{SpoolDir: t.TempDir(), Console: io.Discard},
+		Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	g := w.Wrap(&hitchGame{})
+	g.Layout(640, 480)
+	for range 8 {
+		g.Update()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w.wd.HitchCulprits(nil, 1)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	w.Close()
+	if got := log.String(); !strings.Contains(got, `hitch_culprits="time.Sleep x1 (2`) {
+		t.Errorf("session summary does not list the hitch culprit:\n%s", got)
+	}
+}
+
+func TestShortFunction(t *testing.T) {
+	for in, want := range map[string]string{
+		"main.loadLevel":                         "main.loadLevel",
+		"example.com/game/world.(*World).Update": "world.(*World).Update",
+	} {
+		if got := shortFunction(in); got != want {
+			t.Errorf("shortFunction(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

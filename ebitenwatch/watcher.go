@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
@@ -31,11 +34,6 @@ type Watcher struct {
 	polled    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-
-	// task remembers the scheduled chunk that was running when the current
-	// stall started, for its StallEnded. Only the watchdog goroutine
-	// touches it.
-	task map[string]string
 }
 
 // New starts a Watcher: its watchdog goroutine, its reporter (which sends
@@ -62,6 +60,7 @@ func New(opts Options) (*Watcher, error) {
 	// the spool. It sees no beat, so calls no sink, before Wrap.
 	wo := opts.Watchdog
 	wo.Sink = (*sink)(w)
+	wo.SampleTags = (*sink)(w).sampleTags
 	wo.Paused = w.paused
 	if w.wd, err = watchdog.New(wo); err != nil {
 		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
@@ -152,7 +151,8 @@ func (w *Watcher) Close() error {
 		w.opts.Logger.Info("framewatch: session summary",
 			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
 			"p50", st.P50, "p99", st.P99, "max", st.Max, "longest_stall", st.Reports.LongestStall,
-			"reports", st.Reports.Sent+st.Reports.Spooled)
+			"reports", st.Reports.Sent+st.Reports.Spooled,
+			"hitch_culprits", hitchSummary(w.wd.HitchCulprits(nil, watchdog.MaxStallHitches)))
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
 	})
 	return w.closeErr
@@ -196,39 +196,37 @@ func ebitenVersion() string {
 	return ""
 }
 
-// sink passes stalls to the reporter, naming the scheduled chunk that was
-// running. Its methods run on the watchdog goroutine.
+// hitchSummary lists hitch culprits for the session summary:
+// "main.loadLevel x3 (450ms), main.save x1 (120ms)", or "none".
+func hitchSummary(hs []watchdog.HitchCulprit) string {
+	if len(hs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(hs))
+	for i, h := range hs {
+		parts[i] = fmt.Sprintf("%s x%d (%v)", h.Function, h.Count, h.Total.Round(time.Millisecond))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sink passes stalls to the reporter. Its methods run on the watchdog
+// goroutine.
 type sink Watcher
 
-func (s *sink) StallStarted(st *watchdog.Stall) {
-	s.task = nil
-	if s.sched != nil {
-		if task, step, ok := s.sched.Running(); ok {
-			s.task = map[string]string{"workslicer.task": task, "workslicer.step": fmt.Sprint(step)}
-		}
-	}
-	s.tag(st)
-	s.rep.StallStarted(st)
-}
+func (s *sink) StallStarted(st *watchdog.Stall) { s.rep.StallStarted(st) }
+func (s *sink) StallUpdated(st *watchdog.Stall) { s.rep.StallUpdated(st) }
+func (s *sink) StallEnded(st *watchdog.Stall)   { s.rep.StallEnded(st) }
 
-func (s *sink) StallUpdated(st *watchdog.Stall) {
-	s.tag(st)
-	s.rep.StallUpdated(st)
-}
-
-func (s *sink) StallEnded(st *watchdog.Stall) {
-	s.tag(st)
-	s.rep.StallEnded(st)
-}
-
-func (s *sink) tag(st *watchdog.Stall) {
-	if len(s.task) == 0 {
-		return
+// sampleTags names the scheduled chunk running right after each sample, so
+// that a stall's workslicer tags come from the moment of its culprit
+// stack (watchdog.Options.SampleTags).
+func (s *sink) sampleTags() map[string]string {
+	if s.sched == nil {
+		return nil
 	}
-	if st.Tags == nil {
-		st.Tags = make(map[string]string, len(s.task))
+	task, step, ok := s.sched.Running()
+	if !ok {
+		return nil
 	}
-	for k, v := range s.task {
-		st.Tags[k] = v
-	}
+	return map[string]string{"workslicer.task": task, "workslicer.step": strconv.Itoa(step)}
 }

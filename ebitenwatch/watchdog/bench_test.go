@@ -1,10 +1,10 @@
 package watchdog_test
 
 import (
+	"bytes"
 	"fmt"
 	"os/exec"
 	"regexp"
-	"runtime"
 	"runtime/metrics"
 	"runtime/trace"
 	"testing"
@@ -37,28 +37,6 @@ func BenchmarkTimeSince(b *testing.B) {
 	start := time.Now()
 	for b.Loop() {
 		sinceSink += time.Since(start)
-	}
-}
-
-// BenchmarkSample measures one stack sample (an all-goroutine dump) with
-// many goroutines alive, and how long it stops the world: stw-ns/op is the
-// stop-the-world time the runtime itself records.
-func BenchmarkSample(b *testing.B) {
-	for _, n := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprintf("goroutines=%d", n), func(b *testing.B) {
-			stop := make(chan struct{})
-			defer close(stop)
-			for range n {
-				go func() { <-stop }()
-			}
-			buf := make([]byte, 64<<20)
-			stw := stopTheWorldTime()
-			for b.Loop() {
-				m := runtime.Stack(buf, true)
-				watchdog.ParseDump(buf[:m], watchdog.InAppRule{})
-			}
-			b.ReportMetric(float64(stopTheWorldTime()-stw)/float64(b.N), "stw-ns/op")
-		})
 	}
 }
 
@@ -127,4 +105,37 @@ func TestEnterAndExitAreInlinable(t *testing.T) {
 			t.Errorf("(*Watchdog).%s is no longer inlinable:\n%s", m, out)
 		}
 	}
+}
+
+// BenchmarkFlightRecorderSnapshot measures one snapshot of a running
+// flight recorder whose ring is full of a busy program's events: what
+// taking the snapshot at detection, or only at a stall's end, costs the
+// watchdog's goroutine.
+func BenchmarkFlightRecorderSnapshot(b *testing.B) {
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 5 * time.Second, MaxBytes: 8 << 20})
+	if err := fr.Start(); err != nil {
+		b.Skip("a flight recorder is already running:", err)
+	}
+	defer fr.Stop()
+	work := make(chan []byte)
+	done := make(chan struct{})
+	go func() {
+		for range work {
+		}
+		close(done)
+	}()
+	for range 2_000_000 {
+		work <- make([]byte, 256)
+	}
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if _, err := fr.WriteTo(&buf); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	close(work)
+	<-done
+	b.ReportMetric(float64(size), "bytes")
 }

@@ -2,7 +2,9 @@ package watchdog
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -22,16 +24,22 @@ type checker struct {
 	baseline    runtimeSnapshot
 	baselineAge time.Duration
 
-	stall      *activeStall
-	nextID     uint64
-	lastStuck  int        // goroutine ID found by the last identification
-	chainPCs   *[]uintptr // the callers chain was resolved from
-	chain      []string   // function names of the callers Exit recorded
-	sampleDump []byte
+	stall  *activeStall
+	ending *activeStall // ended, and waiting for its dump or trace
+	nextID uint64
+
+	sampler    *sampler
+	inFlight   *activeStall  // the stall a request to an async sampler is for
+	sampleCost time.Duration // what the last sample took
+	// ownWork is how long the last check itself took, mostly in the sink.
+	// It is not a suspension, so maxStep does not cut it.
+	ownWork time.Duration
 }
 
+// newChecker returns a checker whose sampler runs inline; run starts it on
+// a goroutine of its own.
 func newChecker(w *Watchdog) *checker {
-	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot()}
+	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), sampler: newSampler(w, false)}
 }
 
 // maxStep is the most one check may add to a stall. A process stopped by
@@ -41,8 +49,9 @@ func newChecker(w *Watchdog) *checker {
 func (c *checker) maxStep() time.Duration { return c.opts.Frozen / 2 }
 
 func (c *checker) check(now time.Time) {
-	step := min(now.Sub(c.lastCheck), c.maxStep())
+	step := min(now.Sub(c.lastCheck), c.maxStep()+c.ownWork)
 	c.lastCheck = now
+	c.collect(false)
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
 	// Frames count from the first beat: start-up is not a frame.
@@ -61,8 +70,8 @@ func (c *checker) check(now time.Time) {
 	switch {
 	case c.stall != nil:
 		c.stall.advance(c, now)
-	case c.busy >= c.opts.Frozen && (c.started || c.opts.ReportFirstFrame):
-		c.startStall(now)
+	case c.busy >= c.opts.Hitch && (c.started || c.opts.ReportFirstFrame):
+		c.beginStall(now)
 	case c.busy < c.opts.Hitch && c.baselineAge >= c.opts.Hitch:
 		// Refresh the baseline while frames are short, so a stall's
 		// counters start close to where the stall did.
@@ -88,20 +97,28 @@ func (c *checker) closing() {
 	if b := c.w.beat.Load(); c.stall != nil && b != c.beat {
 		c.moved(b, 0)
 	}
+	c.collect(true)
 }
 
 // externallyPaused asks Options.Paused, recovering from a panic in it.
-func (c *checker) externallyPaused(p Phase) (paused bool) {
+func (c *checker) externallyPaused(p Phase) bool {
 	if c.opts.Paused == nil {
 		return false
 	}
+	return callOption(c.opts.Logger, "Paused", func() bool { return c.opts.Paused(p) })
+}
+
+// callOption calls the function of Options field name, logging a panic in
+// it and returning the zero value instead.
+func callOption[T any](log *slog.Logger, name string, f func() T) (v T) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.opts.Logger.Error("watchdog: Options.Paused panicked", "panic", r)
-			paused = false
+			log.Error("watchdog: Options."+name+" panicked", "panic", r)
+			var zero T
+			v = zero
 		}
 	}()
-	return c.opts.Paused(p)
+	return f()
 }
 
 // moved handles a beat that changed since the last check, step ago: the
@@ -112,7 +129,7 @@ func (c *checker) moved(b uint64, step time.Duration) {
 		c.endStall()
 	}
 	if old != 0 && beatTick(b) != beatTick(old) {
-		c.w.frames.add(c.sinceTick, step, int(uint32(beatTick(b)-beatTick(old))), c.opts)
+		c.w.frames.add(c.sinceTick, step, int(uint32(beatTick(b)-beatTick(old))))
 		c.sinceTick = 0
 	}
 	if beatSeq(b) > 1 || (beatSeq(b) == 1 && beatPhase(b) == PhaseIdle) {
@@ -121,41 +138,128 @@ func (c *checker) moved(b uint64, step time.Duration) {
 	c.beat, c.busy = b, 0
 }
 
-func (c *checker) startStall(now time.Time) {
-	if !c.opts.ReportUnderDebugger && debuggerAttached() {
-		return
-	}
-	c.nextID++
+// beginStall starts sampling a phase that has blocked for Options.Hitch.
+// It becomes a reported stall if it lasts until Options.Frozen, and
+// otherwise a hitch whose culprit is counted.
+func (c *checker) beginStall(now time.Time) {
 	s := &activeStall{
-		Stall: Stall{
-			ID:           c.nextID,
-			Phase:        beatPhase(c.beat),
-			Tick:         beatTick(c.beat),
-			Start:        now.Add(-c.busy),
-			Duration:     c.busy,
-			Tier:         TierFrozen,
-			RecentFrames: c.w.frames.recent(nil),
-		},
+		Stall:    Stall{Phase: beatPhase(c.beat), Tick: beatTick(c.beat)},
 		stacks:   make(map[string]int),
 		baseline: c.baseline,
 	}
-	s.nextUpdate = now.Add(UpdateInterval)
 	c.stall = s
-	c.w.frames.stallStarted()
-	s.sample(c, now, true)
-	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
-	if c.w.rec != nil {
-		s.Trace = c.w.rec.snapshot(c.opts.Logger)
-	}
-	c.deliver(Sink.StallStarted, s.snapshot())
+	s.advance(c, now)
 }
 
+// report passes a stall on once it has blocked for Options.Frozen: at
+// once with the samples taken so far, then again with the dump and trace.
+func (c *checker) report(s *activeStall, now time.Time) {
+	if !c.opts.ReportUnderDebugger && debuggerAttached() {
+		s.quiet = true
+		return
+	}
+	c.nextID++
+	s.ID, s.reported = c.nextID, true
+	s.Start, s.Tier = now.Add(-c.busy), TierFrozen
+	s.RecentFrames = c.w.frames.recent(nil)
+	s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
+	s.nextUpdate = now.Add(UpdateInterval)
+	c.w.frames.stallStarted()
+	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+	// The dump and the flight recorder's snapshot are taken after
+	// StallStarted, by the sampler, because each can take longer than
+	// detection may (tens of milliseconds, up to a second under load).
+	// runtime.Stack stops the world for the whole traceback (see the
+	// package doc), so a stall carries a dump only up to
+	// Options.MaxDumpGoroutines.
+	s.detail = sampleRequest{dump: true, trace: c.w.rec != nil}
+	if n := runtime.NumGoroutine(); n > c.opts.MaxDumpGoroutines {
+		s.DumpSkipped, s.detail.dump = n, false
+	}
+	c.deliver(Sink.StallStarted, s.snapshot())
+	if s.detail.dump || s.detail.trace {
+		c.request(s, now, s.detail)
+	}
+}
+
+// request asks the sampler for a sample, dump or trace for stall s. An async
+// sampler answers at a later check (collect); one request is in flight at
+// a time, and a request made meanwhile is dropped.
+func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
+	async := c.sampler.reqs != nil
+	if async && c.inFlight != nil {
+		return
+	}
+	if req.sample {
+		s.requested = now
+		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
+	}
+	if req.dump || req.trace {
+		s.detail = sampleRequest{}
+	}
+	if !async {
+		s.apply(c, c.sampler.take(req))
+		return
+	}
+	s.detailing = req.dump || req.trace
+	c.inFlight = s
+	c.sampler.reqs <- req
+}
+
+// collect applies the async sampler's answer, if it has come, to the
+// stall it was for, if that stall is still being sampled or waits for its
+// dump or trace to end (ending). With wait set, it waits for an answer
+// that an ending stall waits for.
+func (c *checker) collect(wait bool) {
+	if c.inFlight == nil {
+		return
+	}
+	var res sampleResult
+	if wait && c.inFlight == c.ending {
+		res = <-c.sampler.results
+	} else {
+		select {
+		case res = <-c.sampler.results:
+		default:
+			return
+		}
+	}
+	s := c.inFlight
+	c.inFlight = nil
+	s.detailing = false
+	switch s {
+	case c.stall:
+		s.apply(c, res)
+	case c.ending:
+		s.apply(c, res)
+		c.ending = nil
+		c.deliver(Sink.StallEnded, s.snapshot())
+	}
+}
+
+// endStall ends the stall or hitch being sampled: its phase has returned.
+// A reported stall whose dump or trace has not come yet is passed on
+// ended when it comes, without holding up the checks meanwhile.
 func (c *checker) endStall() {
 	s := c.stall
 	c.stall = nil
-	s.Ended = true
-	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
-	c.deliver(Sink.StallEnded, s.snapshot())
+	switch {
+	case s.reported:
+		c.w.frames.block(s.Tier)
+		s.Ended = true
+		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
+		if s.detailing {
+			c.ending = s
+			return
+		}
+		c.deliver(Sink.StallEnded, s.snapshot())
+	case !s.quiet && s.Duration >= c.opts.Hitch:
+		c.w.frames.block(TierHitch)
+		if len(s.Stacks) > 0 {
+			c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
+		}
+	}
 }
 
 // deliver calls a sink method, recovering and logging a panic in it.
@@ -171,11 +275,17 @@ func (c *checker) deliver(method func(Sink, *Stall), s *Stall) {
 	method(c.opts.Sink, s)
 }
 
-// activeStall is a Stall being sampled.
+// activeStall is a phase being sampled: a hitch until it reaches
+// Options.Frozen, then a reported Stall.
 type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
+	reported   bool          // StallStarted was delivered
+	quiet      bool          // not reported: a debugger is attached
+	detail     sampleRequest // the dump and trace still to ask for
+	detailing  bool          // they are asked for and have not come
+	requested  time.Time     // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time
 }
@@ -186,18 +296,35 @@ const UpdateInterval = time.Second
 
 func (s *activeStall) advance(c *checker, now time.Time) {
 	s.Duration = c.busy
+	if !s.reported {
+		if s.quiet {
+			return
+		}
+		if s.Duration >= c.opts.Frozen {
+			c.report(s, now)
+			return
+		}
+		if s.dueSample(c, now) {
+			c.request(s, now, sampleRequest{sample: true})
+		}
+		return
+	}
 	rose := false
 	if s.Duration >= c.opts.Hang && s.Tier != TierHang {
 		s.Tier, rose = TierHang, true
 	}
-	if s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample) {
-		s.sample(c, now, false)
+	if req := (sampleRequest{sample: s.dueSample(c, now), dump: s.detail.dump, trace: s.detail.trace}); req.sample || req.dump || req.trace {
+		c.request(s, now, req)
 	}
 	if rose || !now.Before(s.nextUpdate) {
 		s.nextUpdate = now.Add(UpdateInterval)
 		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 		c.deliver(Sink.StallUpdated, s.snapshot())
 	}
+}
+
+func (s *activeStall) dueSample(c *checker, now time.Time) bool {
+	return s.Samples < c.opts.MaxSamples && !now.Before(s.nextSample)
 }
 
 // snapshot returns a deep enough copy for a sink to keep.
@@ -208,8 +335,8 @@ func (s *activeStall) snapshot() *Stall {
 	if len(cp.Stacks) > 0 {
 		cp.Culprit = culprit(cp.Stacks[0].Frames)
 		cp.Class = classify(cp.Stacks[0], cp.Runtime)
+		cp.Tags = maps.Clone(cp.Stacks[0].Tags)
 	}
-	cp.Tags = maps.Clone(s.Tags)
 	return &cp
 }
 

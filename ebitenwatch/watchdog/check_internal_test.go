@@ -3,6 +3,7 @@ package watchdog
 import (
 	"bytes"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -100,8 +101,7 @@ func TestStallMemoryIsBounded(t *testing.T) {
 	// Feed far more distinct stacks than MaxStacks, as a ten-minute stall
 	// moving through many call paths would.
 	for i := range 10 * DefaultMaxSamples {
-		g := &Goroutine{ID: 1, State: "running", Frames: []Frame{{Function: "main.f", Line: i}}}
-		c.stall.fold(g, c.opts.MaxStacks)
+		c.stall.fold([]Frame{{Function: "main.f", Line: i}}, "running", nil, c.opts.MaxStacks)
 	}
 	if n := len(c.stall.Stacks); n != DefaultMaxStacks {
 		t.Errorf("kept %d distinct stacks, want the cap %d", n, DefaultMaxStacks)
@@ -184,4 +184,39 @@ func TestStallUpdatedWhileItLasts(t *testing.T) {
 	if len(sink.ended) != 0 {
 		t.Errorf("%d StallEnded while the stall lasts", len(sink.ended))
 	}
+}
+
+// A dump's buffer is sized from the last dump, so that with many
+// goroutines one stop of the world is enough instead of one per doubling
+// of a small buffer.
+func TestDumpBufferSizedFromLastDump(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 10000 {
+		go deepPark(6, stop)
+	}
+	_, c, _ := newTestChecker(t)
+	s := c.sampler
+	first := s.dump(runtime.NumGoroutine())
+	if s.dumpPasses > 2 {
+		t.Errorf("the first dump of %d bytes took %d passes, want at most 2", len(first), s.dumpPasses)
+	}
+	for range 3 {
+		s.dumpPasses = 0
+		d := s.dump(runtime.NumGoroutine())
+		if s.dumpPasses != 1 || len(d) < len(first)*9/10 {
+			t.Errorf("a later dump of %d bytes took %d passes, want 1", len(d), s.dumpPasses)
+		}
+		if cap(d) > 2*len(d) {
+			t.Errorf("a dump of %d bytes keeps a buffer of %d", len(d), cap(d))
+		}
+	}
+}
+
+func deepPark(depth int, stop <-chan struct{}) {
+	if depth == 0 {
+		<-stop
+		return
+	}
+	deepPark(depth-1, stop)
 }

@@ -7,15 +7,22 @@ import (
 
 // Stats are a session's frame statistics.
 //
-// A frame's time is the gap between the starts of consecutive ticks, which
-// is what a player sees. The watchdog measures it from its own checks, so
-// it is accurate to Options.CheckInterval (10 ms by default); when several
-// ticks pass within one check, each gets an equal share.
+// Frames, P50, P99 and Max measure a frame's time as the gap between the
+// starts of consecutive ticks, which is what a player sees. The watchdog
+// measures it from its own checks, so it is accurate to
+// Options.CheckInterval (10 ms by default); when several ticks pass within
+// one check, each gets an equal share.
+//
+// Hitches, FrozenFrames and Hangs grade what stalls are graded by: how
+// long the game loop stayed in one phase, or between phases, once the
+// first frame has ended (Options.ReportFirstFrame). So FrozenFrames plus
+// Hangs is the number of stalls the sink saw end, each counted at the tier
+// its StallEnded carries.
 type Stats struct {
 	Frames       uint64        // frames measured
-	Hitches      uint64        // frames at least Options.Hitch long, below Frozen
-	FrozenFrames uint64        // frames at least Options.Frozen long, below Hang
-	Hangs        uint64        // frames at least Options.Hang long
+	Hitches      uint64        // phases blocked at least Options.Hitch, below Frozen
+	FrozenFrames uint64        // stalls ended at TierFrozen
+	Hangs        uint64        // stalls ended at TierHang
 	Stalls       uint64        // stalls detected and passed to the sink
 	P50, P99     time.Duration // frame time percentiles, to the histogram's resolution
 	Max          time.Duration // longest frame
@@ -41,30 +48,22 @@ type frameStats struct {
 // add records k frames that together took d, where all but the first
 // began within the last check, step long. After a long frame an engine
 // runs catch-up ticks at once, so the first frame gets all but those.
-func (f *frameStats) add(d, step time.Duration, k int, o Options) {
+func (f *frameStats) add(d, step time.Duration, k int) {
 	if k <= 0 {
 		return
 	}
 	rest := min(step, d) / time.Duration(k)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.addOne(d-rest*time.Duration(k-1), 1, o)
+	f.addOne(d-rest*time.Duration(k-1), 1)
 	if k > 1 {
-		f.addOne(rest, k-1, o)
+		f.addOne(rest, k-1)
 	}
 }
 
 // addOne records n frames of d each. f.mu is held.
-func (f *frameStats) addOne(d time.Duration, n int, o Options) {
+func (f *frameStats) addOne(d time.Duration, n int) {
 	f.st.Frames += uint64(n)
-	switch tierOf(d, o) {
-	case TierHitch:
-		f.st.Hitches += uint64(n)
-	case TierFrozen:
-		f.st.FrozenFrames += uint64(n)
-	case TierHang:
-		f.st.Hangs += uint64(n)
-	}
 	f.st.Max = max(f.st.Max, d)
 	f.hist[bucket(d)] += uint64(n)
 	for range min(n, recentFrames) {
@@ -74,22 +73,24 @@ func (f *frameStats) addOne(d time.Duration, n int, o Options) {
 	}
 }
 
+// block counts a phase that blocked until it ended, at tier t.
+func (f *frameStats) block(t Tier) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch t {
+	case TierHitch:
+		f.st.Hitches++
+	case TierFrozen:
+		f.st.FrozenFrames++
+	case TierHang:
+		f.st.Hangs++
+	}
+}
+
 func (f *frameStats) stallStarted() {
 	f.mu.Lock()
 	f.st.Stalls++
 	f.mu.Unlock()
-}
-
-func tierOf(d time.Duration, o Options) Tier {
-	switch {
-	case d >= o.Hang:
-		return TierHang
-	case d >= o.Frozen:
-		return TierFrozen
-	case d >= o.Hitch:
-		return TierHitch
-	}
-	return TierNone
 }
 
 func bucket(d time.Duration) int {

@@ -97,37 +97,41 @@ func packageEnd(function string) int {
 }
 
 // ParseDump parses an all-goroutine dump in runtime.Stack format and marks
-// in-app frames with rule. Goroutines the parser cannot read are skipped;
-// the returned errors say why.
+// in-app frames with rule. Goroutines the parser cannot read, such as the
+// last one of a truncated dump, are skipped; the returned errors say why.
+// Repeated function and file names share their strings.
 func ParseDump(dump []byte, rule InAppRule) ([]Goroutine, []error) {
 	rule = rule.resolve()
 	parsed, errs := gostackparse.Parse(bytes.NewReader(normalizeHeaders(dump)))
+	creator := creators(dump)
+	var names interner
 	gs := make([]Goroutine, len(parsed))
 	for i, g := range parsed {
 		gs[i] = Goroutine{
-			ID:     g.ID,
-			State:  g.State,
-			Wait:   g.Wait,
-			Frames: convertFrames(g.Stack, rule),
+			ID:        g.ID,
+			State:     g.State,
+			Wait:      g.Wait,
+			Frames:    convertFrames(g.Stack, rule, &names),
+			CreatedIn: creator[g.ID],
 		}
 		if g.CreatedBy != nil {
-			f := convertFrame(g.CreatedBy, rule)
+			f := convertFrame(g.CreatedBy, rule, &names)
 			gs[i].CreatedBy = &f
 		}
 	}
 	return gs, errs
 }
 
-func convertFrames(in []*gostackparse.Frame, rule InAppRule) []Frame {
+func convertFrames(in []*gostackparse.Frame, rule InAppRule, names *interner) []Frame {
 	out := make([]Frame, len(in))
 	for i, f := range in {
-		out[i] = convertFrame(f, rule)
+		out[i] = convertFrame(f, rule, names)
 	}
 	return out
 }
 
-func convertFrame(f *gostackparse.Frame, rule InAppRule) Frame {
-	return Frame{Function: f.Func, File: f.File, Line: f.Line, InApp: rule.Match(f.Func)}
+func convertFrame(f *gostackparse.Frame, rule InAppRule, names *interner) Frame {
+	return Frame{Function: names.get(f.Func), File: names.get(f.File), Line: f.Line, InApp: rule.Match(f.Func)}
 }
 
 // bubbleAnnotation matches what goroutine headers gain inside a

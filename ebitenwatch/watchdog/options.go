@@ -19,9 +19,9 @@ type Options struct {
 	// hang. Default 2 s.
 	Hang time.Duration
 	// SampleInterval is how often the stuck goroutine's stack is sampled
-	// while it is stuck. Default 100 ms. The watchdog stretches it when a
-	// sample takes long (many goroutines), so that sampling never stops
-	// the world for more than a tenth of the time.
+	// while it is stuck, from Hitch on. Default 100 ms. The watchdog
+	// stretches it when a sample takes long (many goroutines), so that
+	// sampling never takes more than a tenth of the watchdog's time.
 	SampleInterval time.Duration
 	// CheckInterval is how often the watchdog looks at the beat. It bounds
 	// both detection latency and the resolution of measured frame times.
@@ -33,6 +33,21 @@ type Options struct {
 	// MaxSamples caps the samples taken per stall; after that only the
 	// duration is tracked. Default 600 (a minute at 100 ms).
 	MaxSamples int
+	// MaxDumpGoroutines is the most goroutines a process may have for a
+	// stall to carry an all-goroutine dump (Stall.Dump): the dump stops the
+	// world for its whole length, about 6 ms per 1,000 goroutines here.
+	// Default 20,000.
+	MaxDumpGoroutines int
+	// MaxDumpBytes caps a stall's dump; a longer one is cut and its last
+	// goroutine left out. Default 16 MiB.
+	MaxDumpBytes int
+
+	// SampleTags, if set, is called on the watchdog's sampling goroutine
+	// right after each sample; what it returns is kept with the stack that
+	// sample found (Stack.Tags, from its first sample), so tags and stack
+	// come from the same moment. It must be quick and must not block. A
+	// panic in it is recovered and logged.
+	SampleTags func() map[string]string
 
 	// InApp decides which frames are the game's own code. The zero rule
 	// matches package main and the main module.
@@ -69,13 +84,19 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultHitch          = 100 * time.Millisecond
-	DefaultFrozen         = 700 * time.Millisecond
-	DefaultHang           = 2 * time.Second
-	DefaultSampleInterval = 100 * time.Millisecond
-	DefaultMaxStacks      = 32
-	DefaultMaxSamples     = 600
+	DefaultHitch             = 100 * time.Millisecond
+	DefaultFrozen            = 700 * time.Millisecond
+	DefaultHang              = 2 * time.Second
+	DefaultSampleInterval    = 100 * time.Millisecond
+	DefaultMaxStacks         = 32
+	DefaultMaxSamples        = 600
+	DefaultMaxDumpGoroutines = 20000
+	DefaultMaxDumpBytes      = 16 << 20
 )
+
+// minDuration is the shortest threshold or interval accepted: anything
+// shorter is a unit mistake, such as Hitch: 9 meant as 9 ms.
+const minDuration = time.Millisecond
 
 // resolve fills defaults and validates, naming the offending field.
 func (o Options) resolve() (Options, error) {
@@ -94,6 +115,9 @@ func (o Options) resolve() (Options, error) {
 		if *d.v < 0 {
 			return o, fmt.Errorf("watchdog: Options.%s is %v; it must be positive, or zero for the default", d.name, *d.v)
 		}
+		if *d.v > 0 && *d.v < minDuration {
+			return o, fmt.Errorf("watchdog: Options.%s is %v; it must be at least %v (a time.Duration counts nanoseconds: write %d * time.Millisecond for %d ms)", d.name, *d.v, minDuration, int64(*d.v), int64(*d.v))
+		}
 		if *d.v == 0 {
 			*d.v = d.def
 		}
@@ -111,17 +135,23 @@ func (o Options) resolve() (Options, error) {
 	case o.CheckInterval > o.Frozen/10:
 		return o, fmt.Errorf("watchdog: Options.CheckInterval (%v) must be at most Options.Frozen/10 (%v)", o.CheckInterval, o.Frozen/10)
 	}
-	if o.MaxStacks < 0 {
-		return o, fmt.Errorf("watchdog: Options.MaxStacks is %d; it must be positive, or zero for the default", o.MaxStacks)
+	counts := []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"MaxStacks", &o.MaxStacks, DefaultMaxStacks},
+		{"MaxSamples", &o.MaxSamples, DefaultMaxSamples},
+		{"MaxDumpGoroutines", &o.MaxDumpGoroutines, DefaultMaxDumpGoroutines},
+		{"MaxDumpBytes", &o.MaxDumpBytes, DefaultMaxDumpBytes},
 	}
-	if o.MaxSamples < 0 {
-		return o, fmt.Errorf("watchdog: Options.MaxSamples is %d; it must be positive, or zero for the default", o.MaxSamples)
-	}
-	if o.MaxStacks == 0 {
-		o.MaxStacks = DefaultMaxStacks
-	}
-	if o.MaxSamples == 0 {
-		o.MaxSamples = DefaultMaxSamples
+	for _, n := range counts {
+		if *n.v < 0 {
+			return o, fmt.Errorf("watchdog: Options.%s is %d; it must be positive, or zero for the default", n.name, *n.v)
+		}
+		if *n.v == 0 {
+			*n.v = n.def
+		}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -45,6 +45,18 @@ func (r *recorder) StallEnded(s *watchdog.Stall) {
 	r.endedCh <- s
 }
 
+// sampled reports whether a stall in progress was passed on with stacks.
+func (r *recorder) sampled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range append(r.started, r.updated...) {
+		if len(s.Stacks) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *recorder) counts() (started, ended int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -325,6 +337,14 @@ func TestOptionsValidation(t *testing.T) {
 		{watchdog.Options{CheckInterval: 100 * time.Millisecond}, "CheckInterval"},
 		{watchdog.Options{MaxStacks: -2}, "MaxStacks"},
 		{watchdog.Options{MaxSamples: -2}, "MaxSamples"},
+		{watchdog.Options{MaxDumpGoroutines: -1}, "MaxDumpGoroutines"},
+		{watchdog.Options{MaxDumpBytes: -1}, "MaxDumpBytes"},
+		// Durations written as if they counted milliseconds.
+		{watchdog.Options{Hitch: 9}, "Hitch"},
+		{watchdog.Options{Frozen: 700}, "Frozen"},
+		{watchdog.Options{Hang: 2000}, "Hang"},
+		{watchdog.Options{SampleInterval: 100}, "SampleInterval"},
+		{watchdog.Options{CheckInterval: 500 * time.Microsecond}, "CheckInterval"},
 	}
 	for _, c := range cases {
 		w, err := watchdog.New(c.o)
@@ -333,10 +353,54 @@ func TestOptionsValidation(t *testing.T) {
 			t.Errorf("New(%+v) succeeded, want an error naming %s", c.o, c.field)
 			continue
 		}
-		if !strings.Contains(err.Error(), "Options."+c.field) {
+		if !strings.Contains(err.Error(), "Options."+c.field) || (c.o.Hitch == 9 && !strings.Contains(err.Error(), "9ns")) {
 			t.Errorf("New(%+v) error %q does not name Options.%s", c.o, err, c.field)
 		}
 	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Stats grade frames as stalls are graded, so its counts agree with the
+// stalls a sink saw end, whatever the phases of a freeze: a tick whose
+// Update and Draw both freeze, a hang in Draw, one between phases, and a
+// hitch next to a frozen frame.
+func TestStatsAgreeWithStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, r := newWatchdog(t, watchdog.Options{})
+		l := &loop{w: w}
+		l.frames(3, 16*time.Millisecond)
+		phase := func(p watchdog.Phase, d time.Duration) {
+			w.Enter(p, l.tick)
+			time.Sleep(d)
+			w.Exit()
+		}
+		l.tick++
+		phase(watchdog.PhaseUpdate, 800*time.Millisecond)
+		phase(watchdog.PhaseDraw, 2500*time.Millisecond)
+		l.tick++
+		phase(watchdog.PhaseUpdate, 300*time.Millisecond)
+		phase(watchdog.PhaseDraw, 900*time.Millisecond)
+		time.Sleep(2200 * time.Millisecond) // between phases
+		l.frames(3, 16*time.Millisecond)
+		synctest.Wait()
+		w.Close()
+
+		var frozen, hangs uint64
+		for _, s := range r.ended {
+			switch s.Tier {
+			case watchdog.TierFrozen:
+				frozen++
+			case watchdog.TierHang:
+				hangs++
+			}
+		}
+		if frozen != 2 || hangs != 2 {
+			t.Errorf("stalls ended: %d frozen, %d hangs; want 2 and 2", frozen, hangs)
+		}
+		st := w.Stats()
+		if st.FrozenFrames != frozen || st.Hangs != hangs || st.Hitches != 1 {
+			t.Errorf("Stats count %d frozen, %d hangs, %d hitches; the stalls were %d frozen, %d hangs, and one hitch", st.FrozenFrames, st.Hangs, st.Hitches, frozen, hangs)
+		}
+	})
+}

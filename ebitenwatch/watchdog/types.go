@@ -97,7 +97,13 @@ type Frame struct {
 type Stack struct {
 	Frames []Frame // innermost first
 	Count  int     // how many samples found the goroutine in this stack
-	State  string  // the goroutine's wait state when first seen here, e.g. "sync.Mutex.Lock"
+	// State is the goroutine's wait state when first seen here, as a
+	// goroutine dump names it ("sync.Mutex.Lock", "chan receive",
+	// "running"), read from the frames (see the package doc).
+	State string
+	// Tags are what Options.SampleTags returned right after the sample
+	// that first found this stack.
+	Tags map[string]string
 }
 
 // Goroutine is one goroutine of an all-goroutine dump.
@@ -107,6 +113,7 @@ type Goroutine struct {
 	Wait      time.Duration // how long it had been blocked, in whole minutes
 	Frames    []Frame       // innermost first
 	CreatedBy *Frame        // the go statement that started it; nil for the main goroutine
+	CreatedIn int           // the ID of the goroutine that started it; 0 if the dump does not say
 }
 
 // Runtime holds process data measured over a stall. Counters are deltas from
@@ -124,9 +131,9 @@ type Runtime struct {
 
 // Stall is one frame that blocked past Options.Frozen.
 //
-// A Sink receives a Stall twice: at detection, with the first sample, and
-// when the frame ends, with everything folded. Each call gets its own copy,
-// which the sink may keep.
+// A Sink receives a Stall at detection, while it lasts, and when the frame
+// ends, with everything folded. Each call gets its own copy, which the
+// sink may keep.
 type Stall struct {
 	ID       uint64        // unique within this Watchdog
 	Phase    Phase         // the phase that blocked
@@ -137,33 +144,55 @@ type Stall struct {
 	Class    Class         // what the goroutine was doing, from its stacks' states and functions
 	Ended    bool          // false in StallStarted, true in StallEnded
 
-	// Goroutine is the ID of the stuck goroutine, 0 if it could not be
-	// identified (then Stacks is empty and Class is ClassUnknown).
+	// Goroutine is the ID of the stuck goroutine, from the dump; 0 when it
+	// could not be identified or no dump was taken (see Dump).
 	Goroutine int
 	// Stacks are the stuck goroutine's sampled stacks, folded, the most
-	// sampled first. Stacks[0] is the culprit.
+	// sampled first. Stacks[0] is the culprit. When the game goroutine is
+	// parked resuming an iter.Pull coroutine, the stuck goroutine is the
+	// coroutine's, which runs the code the game waits for.
 	Stacks []Stack
-	// Samples counts every sample taken; DroppedSamples those whose stack
-	// was new after Options.MaxStacks distinct stacks were already kept.
+	// Samples counts every sample taken, from Options.Hitch on;
+	// DroppedSamples those whose stack was new after Options.MaxStacks
+	// distinct stacks were already kept.
 	Samples, DroppedSamples int
 	// Culprit is the innermost in-app frame of Stacks[0], or its innermost
 	// frame when no frame is in-app.
 	Culprit Frame
 
-	// Dump is the text of the all-goroutine dump taken at the first sample,
-	// in runtime.Stack format; Goroutines is the same dump parsed.
-	Dump       []byte
-	Goroutines []Goroutine
+	// Dump is an all-goroutine dump in runtime.Stack format, taken right
+	// after StallStarted, so StallStarted itself carries none; Goroutines
+	// is the same dump parsed. Both are nil when more than
+	// Options.MaxDumpGoroutines goroutines were alive (DumpSkipped says how
+	// many), and the dump is cut at Options.MaxDumpBytes.
+	Dump        []byte
+	Goroutines  []Goroutine
+	DumpSkipped int
 
 	Runtime      Runtime         // process counters measured over the stall
 	RecentFrames []time.Duration // frame times before the stall, oldest first
-	// Trace is a runtime/trace flight-recorder snapshot taken at detection,
-	// when Options.FlightRecorder is set and it could be taken.
+	// Trace is a runtime/trace flight-recorder snapshot taken right after
+	// StallStarted, with the dump, when Options.FlightRecorder is set and
+	// it could be taken.
 	Trace []byte
 
-	// Tags are extra facts a layer above the watchdog adds before passing
-	// the stall on, such as the scheduled task that was running.
+	// Hitches are the session's most frequent hitch culprits so far, at
+	// most MaxStallHitches, the most frequent first.
+	Hitches []HitchCulprit
+
+	// Tags are the tags of Stacks[0] (Stack.Tags, from
+	// Options.SampleTags), plus what a layer above the watchdog adds
+	// before passing the stall on.
 	Tags map[string]string
+}
+
+// HitchCulprit is a function that hitches were blamed on: frames that
+// blocked for at least Options.Hitch but less than Options.Frozen, whose
+// most sampled stack had it as its culprit.
+type HitchCulprit struct {
+	Function string        // fully qualified, as Stall.Culprit.Function
+	Count    int           // hitches blamed on it
+	Total    time.Duration // their summed durations, each a lower bound
 }
 
 // Sink receives stalls. Its methods are called one at a time on the
@@ -175,8 +204,10 @@ type Stall struct {
 // StallUpdated, then at most one StallEnded (none when the watchdog is
 // closed while the stall lasts).
 type Sink interface {
-	// StallStarted is called as soon as a stall is detected, with its first
-	// sample, so that a report exists even if the player kills the game.
+	// StallStarted is called as soon as a stall is detected, with the
+	// samples taken since Options.Hitch (none if none could be taken yet),
+	// so that a report exists even if the player kills the game. The dump
+	// follows in a StallUpdated.
 	StallStarted(s *Stall)
 	// StallUpdated is called while the stall lasts, with everything sampled
 	// so far: at the first check after its Tier rises, and otherwise at

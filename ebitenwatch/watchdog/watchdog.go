@@ -46,8 +46,9 @@ type Watchdog struct {
 	stopped chan struct{}
 	once    sync.Once
 
-	frames frameStats
-	rec    *flightRecorder
+	frames  frameStats
+	hitches hitchTable
+	rec     *flightRecorder
 }
 
 // New starts a watchdog with its own goroutine. It returns an error naming
@@ -152,18 +153,39 @@ func (w *Watchdog) RecentFrames(dst []time.Duration) []time.Duration {
 	return w.frames.recent(dst)
 }
 
+// HitchCulprits appends to dst the n functions the session's hitches were
+// most often blamed on, the most hitches first, and returns it; with
+// enough capacity in dst it does not allocate. A hitch is blamed on the
+// culprit of its most sampled stack; one too short to be sampled is
+// counted in Stats only. Safe from any goroutine.
+func (w *Watchdog) HitchCulprits(dst []HitchCulprit, n int) []HitchCulprit {
+	return w.hitches.top(dst, n)
+}
+
 func (w *Watchdog) run() {
 	defer close(w.stopped)
 	t := time.NewTicker(w.opts.CheckInterval)
 	defer t.Stop()
 	c := newChecker(w)
+	c.sampler = newSampler(w, true)
+	sampled := make(chan struct{})
+	go c.sampler.run(sampled)
+	defer func() {
+		close(c.sampler.reqs)
+		if c.inFlight != nil {
+			<-c.sampler.results
+		}
+		<-sampled
+	}()
 	for {
 		select {
 		case <-w.done:
 			c.safely(c.closing)
 			return
 		case <-t.C:
-			c.safely(func() { c.check(time.Now()) })
+			began := time.Now()
+			c.safely(func() { c.check(began) })
+			c.ownWork = time.Since(began)
 		}
 	}
 }
