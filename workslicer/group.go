@@ -47,38 +47,48 @@ func (g *Group) Add(p Progresser, weight float64) error {
 	return nil
 }
 
-// Progress returns the weighted progress, from 0 to 1. With handles, it is
-// 1 exactly when every one has ended; an empty group is complete.
+// Progress returns the weighted progress, from 0 to 1. It is 1 exactly
+// when every item shows 1 (every handle has ended); an empty group is
+// complete.
 func (g *Group) Progress() float64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	done, total := g.sum()
-	if done >= total {
+	done, total, ended := g.sum()
+	if ended {
 		return 1
 	}
-	return done / total
+	// The sum can round up to the total: 1 + Nextafter(1, 0) is 2.
+	return min(done/total, partial)
 }
 
 // ETA estimates the time left from the average rate of progress since the
-// first Add. ok is false until some progress has been made.
+// first Add: 0 once every item shows 1, and at least 1 ns before. ok is
+// false until some progress has been made.
 func (g *Group) ETA() (left time.Duration, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	done, total := g.sum()
-	if done >= total {
+	done, total, ended := g.sum()
+	if ended {
 		return 0, true
 	}
 	elapsed := time.Since(g.start)
 	if done <= 0 || elapsed <= 0 {
 		return 0, false
 	}
-	return time.Duration(float64(elapsed) * (total - done) / done), true
+	return max(time.Duration(float64(elapsed)*(total-done)/done), 1), true
 }
 
-// sum returns the weight done and the total. g.mu must be held.
-func (g *Group) sum() (done, total float64) {
+// sum returns the weight done, the total, and whether every item shows 1.
+// g.mu must be held.
+func (g *Group) sum() (done, total float64, ended bool) {
+	ended = true
 	for _, it := range g.items {
-		done += it.w * min(max(it.p.Progress(), 0), 1)
+		p := min(it.p.Progress(), 1)
+		if !(p > 0) { // NaN counts as nothing done
+			p = 0
+		}
+		done += it.w * p
+		ended = ended && p == 1
 	}
-	return done, g.total
+	return done, g.total, ended
 }
