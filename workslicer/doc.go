@@ -32,7 +32,8 @@
 // bounded pool of goroutines, then Finish runs sliced on the game
 // goroutine. Loads of one key share one load, held by refcounted handles,
 // and are cancelled when the last handle is released. A task that panics
-// or fails settles its handle with the error; the others go on.
+// or fails settles its handle with the error; the others go on. One that
+// calls runtime.Goexit fails with ErrGoexit, and the Goexit goes on.
 //
 // # Budget
 //

@@ -22,6 +22,12 @@ var (
 	// ErrClosed is returned for work started on, or cut short by, a closed
 	// Scheduler.
 	ErrClosed = errors.New("workslicer: scheduler closed")
+	// ErrGoexit is wrapped by the error of a task, Finish or Fetch that
+	// called runtime.Goexit (t.FailNow in a test, say). The Goexit goes
+	// on, as iter.Pull passes it on: it ends the goroutine that called
+	// Run, or the Fetch worker, whose slot goes to a new one. The
+	// scheduler stays usable from another goroutine.
+	ErrGoexit = errors.New("workslicer: called runtime.Goexit")
 )
 
 // PanicError is the error on the handle of a task, Fetch or Finish that

@@ -3,6 +3,7 @@ package workslicer
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -119,6 +120,7 @@ func (s *Scheduler) pump() {
 }
 
 func (s *Scheduler) worker(f *fetch) {
+	defer s.exitWorker(&f)
 	for f != nil {
 		f.run()
 		s.mu.Lock()
@@ -128,6 +130,22 @@ func (s *Scheduler) worker(f *fetch) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// exitWorker settles *f if its Fetch called runtime.Goexit, which ends the
+// worker, and hands the worker's slot on.
+func (s *Scheduler) exitWorker(f **fetch) {
+	if *f == nil {
+		return
+	}
+	st := (*f).st
+	s.opts.Logger.Error("workslicer: Fetch called runtime.Goexit", slog.String("task", st.name))
+	s.loading.Add(-1)
+	s.ended(st, st.fail(fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)))
+	s.mu.Lock()
+	s.sem.Release(1)
+	s.pump()
+	s.mu.Unlock()
 }
 
 // popFetch takes the most urgent waiting fetch, oldest first, with the

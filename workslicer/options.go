@@ -38,10 +38,12 @@ type Options struct {
 
 	// OnOverrun, if set, is called from Run on the game goroutine after a
 	// chunk took more than 1.5×Budget (Unreal's warning threshold). Such a
-	// chunk should be split. Overruns are also counted in Stats.
+	// chunk should be split. Overruns are also counted in Stats. A panic
+	// in it is logged to Logger and goes no further.
 	OnOverrun func(Overrun)
-	// Logger receives panics in tasks, Fetch and Finish; each panic also
-	// becomes the error on the handle. Default slog.Default().
+	// Logger receives panics and runtime.Goexit calls in tasks, Fetch and
+	// Finish, each of which also becomes the error on the handle, and
+	// panics in OnOverrun. Default slog.Default().
 	Logger *slog.Logger
 }
 

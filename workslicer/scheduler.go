@@ -3,7 +3,10 @@ package workslicer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +45,7 @@ type Scheduler struct {
 
 	// Game goroutine only.
 	inRun       bool
+	inside      *work // whose code runs now, for exitRun
 	queue       []*work
 	spare       []*work
 	seenCancels uint64
@@ -92,6 +96,7 @@ func (s *Scheduler) Run() {
 	}
 	s.inRun = true
 	start := s.elapsed()
+	defer s.exitRun(start)
 	s.drain(start)
 	t := start
 	if s.reap() {
@@ -115,6 +120,30 @@ func (s *Scheduler) Run() {
 	s.running.Store(nil)
 	s.inRun = false
 	s.frame.spent += t - start
+}
+
+// exitRun leaves the scheduler ready for the next Run when Run did not
+// return: a task called runtime.Goexit, which settles its handle with
+// ErrGoexit and goes on to end the goroutine, as iter.Pull passes it on.
+func (s *Scheduler) exitRun(start time.Duration) {
+	if !s.inRun {
+		return
+	}
+	s.running.Store(nil)
+	s.inRun = false
+	s.frame.spent += s.elapsed() - start
+	w := s.inside
+	if w == nil {
+		return
+	}
+	s.inside = nil
+	if i := slices.Index(s.queue, w); i >= 0 {
+		s.remove(i)
+	}
+	w.next, w.stop = nil, nil
+	s.opts.Logger.Error("workslicer: task called runtime.Goexit, which ends the goroutine that called Run",
+		slog.String("task", w.name), slog.Int("step", w.steps))
+	s.ended(w.st, w.done(fmt.Errorf("workslicer: task %q: %w", w.name, ErrGoexit)))
 }
 
 // elapsed is the scheduler's clock: time since New, read with time.Since,
@@ -348,7 +377,9 @@ func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
 	if s.running.Load() != w { // a task often runs several chunks in a row
 		s.running.Store(w)
 	}
+	s.inside = w
 	progress, done, err := w.resume()
+	s.inside = nil
 	end := s.elapsed()
 	d := end - start
 	w.est.observe(d)
@@ -372,8 +403,19 @@ func (s *Scheduler) overrun(w *work, d time.Duration) {
 	s.stats.Overruns++
 	s.stats.LastOverrun = o
 	if s.opts.OnOverrun != nil {
-		s.opts.OnOverrun(o)
+		s.onOverrun(o)
 	}
+}
+
+// onOverrun calls Options.OnOverrun, logging a panic instead of letting it
+// out of Run in the middle of a frame.
+func (s *Scheduler) onOverrun(o Overrun) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("workslicer: OnOverrun panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	s.opts.OnOverrun(o)
 }
 
 // finish settles work that ran to its end.
@@ -399,7 +441,9 @@ func (s *Scheduler) logPanic(err error, attrs ...any) {
 func (s *Scheduler) stopWork(w *work, cause error) {
 	if w.stop != nil {
 		s.running.Store(w) // the rest of Body runs now
+		s.inside = w
 		w.stop()
+		s.inside = nil
 		s.running.Store(nil)
 		w.next, w.stop = nil, nil
 	}
