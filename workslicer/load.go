@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
-	"time"
 )
 
 // Loader describes a load in two stages: Fetch reads and decodes on a
@@ -82,6 +80,9 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 				ErrInvalid, l.Key, ref.typed, *new(T))
 		}
 		e.raise(l.Priority)
+		if e.fetch != nil {
+			s.fetches.relevel(e.fetch)
+		}
 	} else {
 		e = startLoad(s, l)
 	}
@@ -96,25 +97,17 @@ func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
 	s.seq++
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
 	e.fetch = f
-	s.fetches = append(s.fetches, f)
+	s.fetches.push(f)
 	s.loading.Add(1)
 	s.pump()
 	return e
-}
-
-// fetch is a load waiting for, or running on, a worker.
-type fetch struct {
-	st    *state
-	seq   uint64
-	since time.Duration
-	run   func()
 }
 
 // pump starts workers while fetches wait and slots are free. s.mu must be
 // held. A worker gives its slot back under s.mu when it finds no fetch
 // waiting, so no fetch is left without a worker.
 func (s *Scheduler) pump() {
-	for len(s.fetches) > 0 && s.sem.TryAcquire(1) {
+	for s.fetches.len() > 0 && s.sem.TryAcquire(1) {
 		go s.worker(s.popFetch())
 	}
 }
@@ -151,28 +144,16 @@ func (s *Scheduler) exitWorker(f **fetch) {
 // popFetch takes the most urgent waiting fetch, oldest first, with the
 // same ageing as tasks. s.mu must be held.
 func (s *Scheduler) popFetch() *fetch {
-	if len(s.fetches) == 0 {
-		return nil
+	f := s.fetches.pop(s.elapsed(), s.age)
+	if f != nil {
+		f.st.fetch = nil
 	}
-	now := s.elapsed()
-	best, bestPrio := 0, 0
-	for i, f := range s.fetches {
-		p := f.st.priority() + s.age(now-f.since)
-		if i == 0 || p > bestPrio || (p == bestPrio && f.seq < s.fetches[best].seq) {
-			best, bestPrio = i, p
-		}
-	}
-	f := s.fetches[best]
-	s.fetches = slices.Delete(s.fetches, best, best+1)
-	f.st.fetch = nil
 	return f
 }
 
 // unqueueFetch removes a fetch that no worker has taken. s.mu must be held.
 func (s *Scheduler) unqueueFetch(f *fetch) {
-	if i := slices.Index(s.fetches, f); i >= 0 {
-		s.fetches = slices.Delete(s.fetches, i, i+1)
-	}
+	s.fetches.remove(f)
 	f.st.fetch = nil
 }
 

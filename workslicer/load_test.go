@@ -297,3 +297,31 @@ func TestWorkersAreBounded(t *testing.T) {
 		}
 	})
 }
+
+// A waiting fetch gains a level per AgeStep: a Background fetch that
+// waited two steps goes before an Urgent one that came later.
+func TestFetchAgeing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScheduler(t, workslicer.Options{Workers: 1})
+		unblock := make(chan struct{})
+		load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
+		synctest.Wait()
+		var order []string
+		queue := func(key string, p workslicer.Priority) {
+			_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: key, Priority: p,
+				Fetch: func(context.Context) (int, error) { order = append(order, key); return 0, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		queue("old-music", workslicer.Background)
+		queue("props", workslicer.Normal)
+		time.Sleep(2 * workslicer.DefaultAgeStep)
+		queue("level", workslicer.Urgent)
+		close(unblock)
+		synctest.Wait()
+		if want := []string{"props", "old-music", "level"}; !slices.Equal(order, want) {
+			t.Fatalf("fetched %v, want %v", order, want)
+		}
+	})
+}

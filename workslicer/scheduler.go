@@ -33,8 +33,8 @@ type Scheduler struct {
 	mu       sync.Mutex
 	closed   bool
 	loads    map[string]loadRef
-	fetches  []*fetch // waiting for a worker
-	incoming []*work  // ready for the game goroutine
+	fetches  fetchQueue // waiting for a worker
+	incoming []*work    // ready for the game goroutine
 	seq      uint64
 
 	incomingN atomic.Int64
@@ -240,8 +240,7 @@ func (s *Scheduler) Close() {
 		return
 	}
 	s.closed = true
-	fetches := s.fetches
-	s.fetches = nil
+	fetches := s.fetches.all()
 	for _, f := range fetches {
 		f.st.fetch = nil
 	}
