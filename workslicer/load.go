@@ -30,11 +30,14 @@ type Loader[B, T any] struct {
 	// chunks. It may be nil only if B and T are the same type; the value is
 	// then Fetch's result.
 	Finish func(ctx context.Context, b B, yield func(progress float64) bool) (T, error)
-	// Ready is Task.Ready for the Finish stage. Default: always ready.
-	Ready func() bool
+	// Uses is Task.Uses for the Finish stage. Default nil.
+	Uses *Resource
+	// Cost is Task.Cost for the Finish stage, given Fetch's result, which
+	// Finish may update as it goes (a pointer, say). Required with Uses.
+	Cost func(b B) int64
 }
 
-func (l *Loader[B, T]) check() error {
+func (l *Loader[B, T]) check(s *Scheduler) error {
 	switch {
 	case l.Key == "":
 		return fmt.Errorf("%w: Loader.Key is empty", ErrInvalid)
@@ -45,6 +48,9 @@ func (l *Loader[B, T]) check() error {
 		var t T
 		return fmt.Errorf("%w: load %q: Loader.Finish is nil but Fetch's result (%T) is not the value type (%T)",
 			ErrInvalid, l.Key, any(&b), any(&t))
+	}
+	if err := checkUse(s, fmt.Sprintf("load %q: Loader", l.Key), l.Uses, l.Cost != nil); err != nil {
+		return err
 	}
 	return l.Priority.check("Loader.Priority")
 }
@@ -62,7 +68,7 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 	if err := checkCall(ctx, s, "Load"); err != nil {
 		return nil, err
 	}
-	if err := l.check(); err != nil {
+	if err := l.check(s); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -195,13 +201,16 @@ func safeFetch[B, T any](e *entry[T], fetch func(context.Context) (B, error)) (b
 // cancelled meanwhile.
 func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
 	var v T
-	w := &work{name: l.Key, kind: l.Kind, st: &e.state, ready: l.Ready,
+	w := &work{name: l.Key, kind: l.Kind, st: &e.state, uses: l.Uses,
 		body: func(ctx context.Context, yield func(float64) bool) error {
 			var err error
 			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(0.5 + p/2) })
 			return err
 		},
 		done: func(err error) bool { return e.complete(v, err) },
+	}
+	if l.Cost != nil {
+		w.cost = func() int64 { return l.Cost(b) }
 	}
 	s.mu.Lock()
 	cause := e.ctx.Err()

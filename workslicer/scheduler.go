@@ -17,7 +17,7 @@ import (
 // Scheduler runs sliced work within a time budget per frame.
 //
 // Threading: Run, EndFrame, Stats and Close are called from the game
-// goroutine (any one goroutine, never two at once); task bodies, Ready
+// goroutine (any one goroutine, never two at once); task bodies, Cost
 // functions and Finish stages run there, inside Run. Go, Load, Frame and
 // Running, and every Handle and Group method, are safe from any goroutine.
 // Fetch functions run on worker goroutines.
@@ -41,7 +41,6 @@ type Scheduler struct {
 	cancels   atomic.Uint64 // bumped after a task context is cancelled
 	loading   atomic.Int64  // loads in the background stage
 	running   atomic.Pointer[work]
-	frameNo   atomic.Uint64
 
 	// Game goroutine only.
 	inRun       bool
@@ -49,6 +48,7 @@ type Scheduler struct {
 	queue       []*work
 	spare       []*work
 	seenCancels uint64
+	frameNo     uint64 // frames ended, for Resource
 	kinds       map[string]*estimate
 	frame       frameState
 	stats       Stats
@@ -114,7 +114,7 @@ func (s *Scheduler) Run() {
 			t = s.elapsed()
 		}
 	}
-	if s.reap() { // Close or Release from the last chunk or a Ready
+	if s.reap() { // Close or Release from the last chunk or a Cost
 		t = s.elapsed()
 	}
 	s.running.Store(nil)
@@ -169,18 +169,13 @@ func (s *Scheduler) EndFrame() {
 		s.stats.Last = FrameStats{Spent: f.spent, Budget: f.budget, Chunks: f.chunks}
 	}
 	s.frame = frameState{}
-	s.frameNo.Add(1)
+	s.frameNo++
 }
-
-// Frame returns how many frames EndFrame has closed. Work that limits
-// something per frame, such as bytes uploaded, compares it to notice a new
-// frame. Safe from any goroutine.
-func (s *Scheduler) Frame() uint64 { return s.frameNo.Load() }
 
 // Running names the chunk the game goroutine is running: its task's name
 // (a load's key) and its step, counted from 1. ok is false outside Run.
 // Between two chunks of one Run, which takes the scheduler nanoseconds
-// plus any Ready calls, it still names the earlier chunk; that saves an
+// plus any Cost calls, it still names the earlier chunk; that saves an
 // atomic store per chunk. A watchdog calls it from its own goroutine to
 // name the chunk a frame is stuck in.
 func (s *Scheduler) Running() (task string, step int, ok bool) {
@@ -336,8 +331,8 @@ func (s *Scheduler) remove(i int) {
 }
 
 // pick returns the index of the next chunk to run, or -1. It takes the
-// most urgent ready task whose next chunk is predicted to fit in left; the
-// frame's first chunk is the most urgent ready task's, fitting or not.
+// most urgent task whose next chunk is predicted to fit in left and whose
+// Resource has room; the frame's first chunk need not fit in left.
 func (s *Scheduler) pick(now, left time.Duration) int {
 	first := s.frame.chunks == 0
 	if !first && left <= 0 {
@@ -345,16 +340,22 @@ func (s *Scheduler) pick(now, left time.Duration) int {
 	}
 	best, bestPrio := -1, 0
 	for i, w := range s.queue {
-		if w.ready != nil && !w.isReady() {
-			continue
+		p := w.st.priority() + s.age(now-w.since)
+		if best >= 0 && (p < bestPrio || p == bestPrio && w.seq > s.queue[best].seq) {
+			continue // cannot beat best: spares the prediction and Cost
 		}
 		if !first && w.est.predict(s.opts.Deviations) > left {
 			continue
 		}
-		p := w.st.priority() + s.age(now-w.since)
-		if best < 0 || p > bestPrio || (p == bestPrio && w.seq < s.queue[best].seq) {
-			best, bestPrio = i, p
+		if w.uses != nil {
+			s.inside = w
+			ok := w.admitted(s.frameNo)
+			s.inside = nil
+			if !ok {
+				continue
+			}
 		}
+		best, bestPrio = i, p
 	}
 	return best
 }
@@ -380,6 +381,9 @@ func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
 	progress, done, err := w.resume()
 	s.inside = nil
 	end := s.elapsed()
+	if w.uses != nil && w.charge > 0 {
+		w.uses.use(w.charge)
+	}
 	d := end - start
 	w.est.observe(d)
 	w.since = end

@@ -514,36 +514,6 @@ func errOf[T any](_ T, err error) error { return err }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// Ready holds a task back without holding the others; a Ready that panics
-// fails its task.
-func TestReady(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := newScheduler(t, workslicer.Options{Budget: time.Second, Logger: discard()})
-		open := false
-		var ran []string
-		gated := costly("gated", "", workslicer.Urgent, 1, ms, &ran)
-		gated.Ready = func() bool { return open }
-		g := start(t, s, gated)
-		start(t, s, costly("free", "", workslicer.Normal, 1, ms, &ran))
-		broken := costly("broken", "", workslicer.Normal, 1, ms, &ran)
-		broken.Ready = func() bool { panic("ready broke") }
-		b := start(t, s, broken)
-		frame(s, 1)
-		if !slices.Equal(ran, []string{"free"}) || g.Progress() != 0 {
-			t.Fatalf("ran %v while gated was not ready", ran)
-		}
-		var pe *workslicer.PanicError
-		if !errors.As(b.Err(), &pe) || pe.Value != "ready broke" {
-			t.Fatalf("a panicking Ready: %v", b.Err())
-		}
-		open = true
-		frame(s, 1)
-		if !slices.Equal(ran, []string{"free", "gated"}) {
-			t.Fatalf("ran %v once gated was ready", ran)
-		}
-	})
-}
-
 // A task may release itself, close the scheduler or call Run; the
 // scheduler stays consistent.
 func TestCallsFromInsideATask(t *testing.T) {

@@ -35,14 +35,18 @@ type Task struct {
 	// the task. ctx is cancelled when the task is.
 	Step func(ctx context.Context) (progress float64, done bool, err error)
 
-	// Ready, if set, is asked on the game goroutine before each chunk; a
-	// task that is not ready is skipped until a later Run. A task limited
-	// per frame (bytes uploaded, say) returns false once its frame's share
-	// is spent. Default: always ready.
-	Ready func() bool
+	// Uses is the per-frame Resource that the task's chunks draw on, made
+	// by the same Scheduler. Default nil: the chunks are limited by time
+	// only.
+	Uses *Resource
+	// Cost returns how much of Uses the task's next chunk will take. Run
+	// calls it on the game goroutine before it starts the chunk, so it must
+	// be quick and change nothing; the task updates what it returns as it
+	// goes. A negative cost or a panic fails the task. Required with Uses.
+	Cost func() int64
 }
 
-func (t *Task) check() error {
+func (t *Task) check(s *Scheduler) error {
 	switch {
 	case t.Name == "":
 		return fmt.Errorf("%w: Task.Name is empty", ErrInvalid)
@@ -50,6 +54,9 @@ func (t *Task) check() error {
 		return fmt.Errorf("%w: task %q: Task.Body and Task.Step are both nil; set one", ErrInvalid, t.Name)
 	case t.Body != nil && t.Step != nil:
 		return fmt.Errorf("%w: task %q: Task.Body and Task.Step are both set; set one", ErrInvalid, t.Name)
+	}
+	if err := checkUse(s, fmt.Sprintf("task %q: Task", t.Name), t.Uses, t.Cost != nil); err != nil {
+		return err
 	}
 	return t.Priority.check("Task.Priority")
 }
@@ -62,7 +69,7 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 	if err := checkCall(ctx, s, "Go"); err != nil {
 		return nil, err
 	}
-	if err := t.check(); err != nil {
+	if err := t.check(s); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -70,7 +77,7 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 	}
 	e := newEntry[struct{}](s.ctx, t.Name, "", t.Priority)
 	e.refs = 1
-	w := &work{name: t.Name, kind: t.Kind, st: &e.state, body: t.Body, stepf: t.Step, ready: t.Ready,
+	w := &work{name: t.Name, kind: t.Kind, st: &e.state, body: t.Body, stepf: t.Step, uses: t.Uses, cost: t.Cost,
 		done: func(err error) bool { return e.complete(struct{}{}, err) }}
 	s.mu.Lock()
 	if s.closed {
@@ -100,34 +107,42 @@ type work struct {
 	seq        uint64
 	body       func(ctx context.Context, yield func(float64) bool) error
 	stepf      func(ctx context.Context) (float64, bool, error)
-	ready      func() bool
+	uses       *Resource
+	cost       func() int64
 	done       func(error) bool // settles the handle; reports whether it did
 
 	step atomic.Int64 // steps, for Running on other goroutines
 
 	// Game goroutine only.
-	next  func() (float64, bool)
-	stop  func()
-	err   error // what body returned, or its panic, or Ready's
-	steps int
-	since time.Duration // last chunk or arrival, for ageing
-	est   *estimate
+	next   func() (float64, bool)
+	stop   func()
+	err    error // what body returned, or its panic, or Cost's failure
+	charge int64 // what Cost said the next chunk takes
+	steps  int
+	since  time.Duration // last chunk or arrival, for ageing
+	est    *estimate
 }
 
-// isReady asks Ready. A Ready that panics counts as ready, so that the
-// next chunk ends the task with the panic.
-func (w *work) isReady() (ok bool) {
+// admitted reports whether w's next chunk fits in what this frame has
+// left of w.uses. A Cost that panics or is negative fails the task at its
+// next chunk, so it counts as admitted.
+func (w *work) admitted(frame uint64) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.err, ok = panicError(w.name, r), true
 		}
 	}()
-	return w.ready()
+	w.charge = w.cost()
+	if w.charge < 0 {
+		w.err = fmt.Errorf("%w: task %q: Cost returned %d; it must not be negative", ErrInvalid, w.name, w.charge)
+		return true
+	}
+	return w.uses.fits(w.charge, frame)
 }
 
 // resume runs the next chunk.
 func (w *work) resume() (progress float64, done bool, err error) {
-	if err := w.err; err != nil { // Ready panicked
+	if err := w.err; err != nil { // Cost failed
 		if w.stop != nil {
 			w.stop()
 			w.next, w.stop = nil, nil
