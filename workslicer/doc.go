@@ -7,12 +7,12 @@
 //
 //	s, err := workslicer.New(workslicer.Options{}) // 4 ms per frame
 //	...
-//	var bar workslicer.Group
+//	var bar workslicer.Progress
 //	for _, name := range names {
-//		h, err := workslicer.Load(ctx, s, workslicer.Loader[image.Image, *image.RGBA]{
+//		h, err := workslicer.Load(ctx, s, workslicer.Loader[*level, *Level]{
 //			Key:    name,
-//			Fetch:  func(ctx context.Context) (image.Image, error) { return decodeFile(name) },
-//			Finish: toRGBA, // converts in row bands, yielding between them
+//			Fetch:  func(ctx context.Context) (*level, error) { return parseFile(name) }, // on a worker
+//			Finish: addToWorld, // on the game goroutine, yielding between chunks
 //		})
 //		...
 //		bar.Add(h, 1)
@@ -43,9 +43,13 @@
 // always runs. After it, a chunk runs only if the time spent plus its
 // predicted cost fits the budget; the prediction is a moving average plus
 // 1.5 mean deviations (Options.Deviations) of past chunks of the same
-// Task.Kind. When the most
-// urgent task's next chunk does not fit, smaller chunks of other tasks fill
-// the rest of the frame. Urgent work runs before Normal before Background,
-// and a task gains a level for every Options.AgeStep it waits, so none
-// starves.
+// Task.Kind. When the most urgent task's next chunk does not fit, smaller
+// chunks of other tasks fill the rest of the frame. Urgent work runs before
+// Normal before Background, and a task gains a level for every
+// Options.AgeStep it waits, so none starves.
+//
+// A frame may also limit something other than time that chunks use, such
+// as bytes uploaded to the GPU: a Resource, made with NewResource, which a
+// task names in Task.Uses and draws on by what Task.Cost says its next
+// chunk takes. Run admits a chunk only if it fits both budgets.
 package workslicer

@@ -24,7 +24,7 @@ func TestProgressIsBelowOneWhileAHandleIsUnfinished(t *testing.T) {
 			yield(1)
 			return nil
 		}})
-		var bar workslicer.Group
+		var bar workslicer.Progress
 		finished := &fakeProgress{}
 		finished.set(1)
 		for _, p := range []workslicer.Progresser{finished, h} {
@@ -159,8 +159,8 @@ func TestGoexitInFetchSettlesItsLoad(t *testing.T) {
 		if v, err := next.Value(); v != 2 || err != nil {
 			t.Fatalf("the next load: %v, %v", v, err)
 		}
-		if st := s.Stats(); st.Loading != 0 {
-			t.Fatalf("%d loads still counted as loading", st.Loading)
+		if st := s.Stats(); st.Fetching != 0 {
+			t.Fatalf("%d loads still counted as loading", st.Fetching)
 		}
 	})
 }

@@ -104,7 +104,7 @@ func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
 	e.fetch = f
 	s.fetches.push(f)
-	s.loading.Add(1)
+	s.fetching.Add(1)
 	s.pump()
 	return e
 }
@@ -139,7 +139,7 @@ func (s *Scheduler) exitWorker(f **fetch) {
 	}
 	st := (*f).st
 	s.opts.Logger.Error("workslicer: Fetch called runtime.Goexit", slog.String("task", st.name))
-	s.loading.Add(-1)
+	s.fetching.Add(-1)
 	s.ended(st, st.fail(fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)))
 	s.mu.Lock()
 	s.sem.Release(1)
@@ -172,12 +172,12 @@ func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
 	}
 	switch {
 	case err != nil:
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		s.logPanic(err, "stage", "Fetch")
 		s.ended(&e.state, e.fail(err))
 	case l.Finish == nil:
 		v, _ := any(b).(T)
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		e.complete(v, nil)
 	default:
 		e.setProgress(0.5)
@@ -218,7 +218,7 @@ func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
 		s.push(w)
 	}
 	s.mu.Unlock()
-	s.loading.Add(-1)
+	s.fetching.Add(-1)
 	if cause != nil {
 		s.ended(&e.state, e.fail(context.Cause(e.ctx)))
 	}

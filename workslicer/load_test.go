@@ -65,12 +65,12 @@ func TestLastReleaseCancelsTheLoad(t *testing.T) {
 		// Waiting for a worker: the Fetch never runs.
 		called := false
 		queued := load(t, s, "queued", func(context.Context) (int, error) { called = true; return 1, nil })
-		if st := s.Stats(); st.Loading != 2 {
-			t.Fatalf("Loading = %d, want 2", st.Loading)
+		if st := s.Stats(); st.Fetching != 2 {
+			t.Fatalf("Fetching = %d, want 2", st.Fetching)
 		}
 		queued.Release()
-		if !errors.Is(queued.Err(), workslicer.ErrReleased) || s.Stats().Loading != 1 {
-			t.Fatalf("released while queued: err %v, loading %d", queued.Err(), s.Stats().Loading)
+		if !errors.Is(queued.Err(), workslicer.ErrReleased) || s.Stats().Fetching != 1 {
+			t.Fatalf("released while queued: err %v, fetching %d", queued.Err(), s.Stats().Fetching)
 		}
 		close(unblock)
 		synctest.Wait()
@@ -140,8 +140,8 @@ func TestContextReleasesALoad(t *testing.T) {
 		}
 		cancel()
 		synctest.Wait()
-		if !errors.Is(h.Err(), workslicer.ErrReleased) || s.Stats().Loading != 0 {
-			t.Fatalf("err %v, loading %d", h.Err(), s.Stats().Loading)
+		if !errors.Is(h.Err(), workslicer.ErrReleased) || s.Stats().Fetching != 0 {
+			t.Fatalf("err %v, fetching %d", h.Err(), s.Stats().Fetching)
 		}
 		if _, err := workslicer.Load(ctx, s, workslicer.Loader[int, int]{Key: "k", Fetch: func(context.Context) (int, error) { return 1, nil }}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Load with a done context: %v", err)

@@ -19,7 +19,7 @@ import (
 // Threading: Run, EndFrame, Stats and Close are called from the game
 // goroutine (any one goroutine, never two at once); task bodies, Cost
 // functions and Finish stages run there, inside Run. Go, Load, Frame and
-// Running, and every Handle and Group method, are safe from any goroutine.
+// Running, and every Handle and Progress method, are safe from any goroutine.
 // Fetch functions run on worker goroutines.
 type Scheduler struct {
 	opts  Options
@@ -39,7 +39,7 @@ type Scheduler struct {
 
 	incomingN atomic.Int64
 	cancels   atomic.Uint64 // bumped after a task context is cancelled
-	loading   atomic.Int64  // loads in the background stage
+	fetching  atomic.Int64  // loads waiting for or running Fetch
 	running   atomic.Pointer[work]
 
 	// Game goroutine only.
@@ -211,14 +211,14 @@ type Stats struct {
 	Overruns    uint64     // chunks longer than 1.5×Options.Budget
 	LastOverrun Overrun    // the latest of those
 	Pending     int        // tasks and finishing stages waiting for the game goroutine
-	Loading     int        // loads waiting for or running Fetch
+	Fetching    int        // loads waiting for or running Fetch
 }
 
 // Stats returns the scheduler's counters. Call it on the game goroutine.
 func (s *Scheduler) Stats() Stats {
 	st := s.stats
 	st.Pending = len(s.queue) + int(s.incomingN.Load())
-	st.Loading = int(s.loading.Load())
+	st.Fetching = int(s.fetching.Load())
 	return st
 }
 
@@ -243,7 +243,7 @@ func (s *Scheduler) Close() {
 	s.cancel(ErrClosed) // every task's context derives from s.ctx
 	s.cancels.Add(1)
 	for _, f := range fetches {
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		s.ended(f.st, f.st.fail(ErrClosed))
 	}
 	if !s.inRun {
@@ -488,7 +488,7 @@ func (s *Scheduler) release(st *state) {
 	s.cancels.Add(1)
 	s.mu.Unlock()
 	if waiting {
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		st.fail(ErrReleased)
 	}
 }

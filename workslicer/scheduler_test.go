@@ -451,7 +451,7 @@ func TestClose(t *testing.T) {
 		if _, err := s.Go(context.Background(), costly("late", "", 0, 1, 0, nil)); !errors.Is(err, workslicer.ErrClosed) {
 			t.Fatalf("Go after Close: %v", err)
 		}
-		if st := s.Stats(); st.Pending != 0 || st.Loading != 0 {
+		if st := s.Stats(); st.Pending != 0 || st.Fetching != 0 {
 			t.Fatalf("after Close: %+v", st)
 		}
 	})
@@ -476,7 +476,7 @@ func TestBadArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var nilCtx context.Context
-	var g workslicer.Group
+	var g workslicer.Progress
 	calls := []struct {
 		field string
 		err   error

@@ -117,7 +117,7 @@ func TestLoadConvertsOnTheWorker(t *testing.T) {
 func waitForFinish(t *testing.T, s *workslicer.Scheduler) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for st := s.Stats(); st.Loading > 0 || st.Pending == 0; st = s.Stats() {
+	for st := s.Stats(); st.Fetching > 0 || st.Pending == 0; st = s.Stats() {
 		if time.Now().After(deadline) {
 			t.Fatalf("the decode did not end within 30 s: %+v", st)
 		}

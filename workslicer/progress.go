@@ -13,10 +13,11 @@ type Progresser interface {
 	Progress() float64
 }
 
-// Group weighs the progress of several handles into one value for a
-// loading bar, and estimates the time left. The zero value is an empty
-// group, ready to use. Its methods are safe from any goroutine.
-type Group struct {
+// Progress weighs the progress of several handles into one value for a
+// loading bar, and estimates the time left. It is a Progresser itself, so
+// bars nest. The zero value is empty and ready to use. Its methods are
+// safe from any goroutine.
+type Progress struct {
 	mu    sync.Mutex
 	items []weighted
 	total float64
@@ -30,12 +31,12 @@ type weighted struct {
 
 // Add adds p with the given weight, such as its size in bytes. weight
 // must be positive and finite.
-func (g *Group) Add(p Progresser, weight float64) error {
+func (g *Progress) Add(p Progresser, weight float64) error {
 	if p == nil {
-		return fmt.Errorf("%w: Group.Add: p is nil", ErrInvalid)
+		return fmt.Errorf("%w: Progress.Add: p is nil", ErrInvalid)
 	}
 	if !(weight > 0) || math.IsInf(weight, 1) {
-		return fmt.Errorf("%w: Group.Add: weight is %v; it must be positive and finite", ErrInvalid, weight)
+		return fmt.Errorf("%w: Progress.Add: weight is %v; it must be positive and finite", ErrInvalid, weight)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -48,9 +49,9 @@ func (g *Group) Add(p Progresser, weight float64) error {
 }
 
 // Progress returns the weighted progress, from 0 to 1. It is 1 exactly
-// when every item shows 1 (every handle has ended); an empty group is
-// complete.
-func (g *Group) Progress() float64 {
+// when every item shows 1 (every handle has ended); an empty Progress
+// is complete.
+func (g *Progress) Progress() float64 {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	done, total, ended := g.sum()
@@ -64,7 +65,7 @@ func (g *Group) Progress() float64 {
 // ETA estimates the time left from the average rate of progress since the
 // first Add: 0 once every item shows 1, and at least 1 ns before. ok is
 // false until some progress has been made.
-func (g *Group) ETA() (left time.Duration, ok bool) {
+func (g *Progress) ETA() (left time.Duration, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	done, total, ended := g.sum()
@@ -80,7 +81,7 @@ func (g *Group) ETA() (left time.Duration, ok bool) {
 
 // sum returns the weight done, the total, and whether every item shows 1.
 // g.mu must be held.
-func (g *Group) sum() (done, total float64, ended bool) {
+func (g *Progress) sum() (done, total float64, ended bool) {
 	ended = true
 	for _, it := range g.items {
 		p := min(it.p.Progress(), 1)
