@@ -46,7 +46,10 @@
 // Task.Kind. When the most urgent task's next chunk does not fit, smaller
 // chunks of other tasks fill the rest of the frame. Urgent work runs before
 // Normal before Background, and a task gains a level for every
-// Options.AgeStep it waits, so none starves.
+// Options.AgeStep it waits, so none starves. Among equals the task that
+// came first runs first, so loads finish one after another rather than
+// all at the end; among aged tasks of one Kind, the longest waiting.
+// Choosing costs the same however many tasks wait.
 //
 // A frame may also limit something other than time that chunks use, such
 // as bytes uploaded to the GPU: a Resource, made with NewResource, which a

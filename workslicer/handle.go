@@ -75,12 +75,16 @@ type state struct {
 
 func (st *state) priority() int { return int(st.prio.Load()) }
 
-// raise lifts the base priority to p if p is higher.
-func (st *state) raise(p Priority) {
+// raise lifts the base priority to p if p is higher, and reports whether
+// it did.
+func (st *state) raise(p Priority) bool {
 	for {
 		old := st.prio.Load()
-		if int32(p) <= old || st.prio.CompareAndSwap(old, int32(p)) {
-			return
+		if int32(p) <= old {
+			return false
+		}
+		if st.prio.CompareAndSwap(old, int32(p)) {
+			return true
 		}
 	}
 }

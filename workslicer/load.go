@@ -85,9 +85,11 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 			return nil, fmt.Errorf("%w: load %q: the key is held as %T, not *Handle[%T]",
 				ErrInvalid, l.Key, ref.typed, *new(T))
 		}
-		e.raise(l.Priority)
-		if e.fetch != nil {
-			s.fetches.relevel(e.fetch)
+		if e.raise(l.Priority) {
+			if e.fetch != nil {
+				s.fetches.relevel(e.fetch)
+			}
+			s.raises.Add(1) // its Finish may be queued
 		}
 	} else {
 		e = startLoad(s, l)

@@ -325,3 +325,37 @@ func TestFetchAgeing(t *testing.T) {
 		}
 	})
 }
+
+// A later Load with a higher priority raises a load whose Finish already
+// waits for the game goroutine.
+func TestRaiseReordersWaitingFinishes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScheduler(t, workslicer.Options{Budget: ms})
+		var ran []string
+		start(t, s, costly("gate", "gate", workslicer.Urgent, 1, 5*ms, &ran))
+		loader := func(key string, p workslicer.Priority) workslicer.Loader[int, int] {
+			return workslicer.Loader[int, int]{Key: key, Priority: p,
+				Fetch: func(context.Context) (int, error) { return 0, nil },
+				Finish: func(ctx context.Context, v int, yield func(float64) bool) (int, error) {
+					ran = append(ran, key)
+					yield(0.5)
+					ran = append(ran, key)
+					return v, nil
+				}}
+		}
+		for _, key := range []string{"props", "music", "level"} {
+			if _, err := workslicer.Load(context.Background(), s, loader(key, workslicer.Normal)); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait() // queued in this order
+		}
+		frame(s, 1) // queues the finishes; runs only gate's chunk, over the budget
+		if _, err := workslicer.Load(context.Background(), s, loader("level", workslicer.Urgent)); err != nil {
+			t.Fatal(err)
+		}
+		frame(s, 1)
+		if want := []string{"gate", "level", "level", "props", "props", "music", "music"}; !slices.Equal(ran, want) {
+			t.Fatalf("ran %v, want %v", ran, want)
+		}
+	})
+}

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,9 +18,9 @@ import (
 //
 // Threading: Run, EndFrame, Stats and Close are called from the game
 // goroutine (any one goroutine, never two at once); task bodies, Cost
-// functions and Finish stages run there, inside Run. Go, Load, Frame and
-// Running, and every Handle and Progress method, are safe from any goroutine.
-// Fetch functions run on worker goroutines.
+// functions and Finish stages run there, inside Run. Go, Load, NewResource
+// and Running, and every Handle and Progress method, are safe from any
+// goroutine. Fetch functions run on worker goroutines.
 type Scheduler struct {
 	opts  Options
 	epoch time.Time
@@ -39,15 +39,18 @@ type Scheduler struct {
 
 	incomingN atomic.Int64
 	cancels   atomic.Uint64 // bumped after a task context is cancelled
+	raises    atomic.Uint64 // bumped after Load raised a load's priority
 	fetching  atomic.Int64  // loads waiting for or running Fetch
 	running   atomic.Pointer[work]
 
 	// Game goroutine only.
 	inRun       bool
 	inside      *work // whose code runs now, for exitRun
-	queue       []*work
-	spare       []*work
+	queue       workQueue
+	arrived     []*work // taken from incoming; queued from nextArrived on
+	nextArrived int
 	seenCancels uint64
+	seenRaises  uint64
 	frameNo     uint64 // frames ended, for Resource
 	kinds       map[string]*estimate
 	frame       frameState
@@ -91,25 +94,26 @@ func New(opts Options) (*Scheduler, error) {
 // nothing to do, Run returns at once; called from inside a task, it does
 // nothing.
 func (s *Scheduler) Run() {
-	if s.inRun || len(s.queue) == 0 && s.incomingN.Load() == 0 {
+	if s.inRun || s.queue.len() == 0 && s.arrivals() == 0 && s.incomingN.Load() == 0 {
 		return
 	}
 	s.inRun = true
 	start := s.elapsed()
 	defer s.exitRun(start)
-	s.drain(start)
+	until := start + s.opts.Budget - s.frame.spent // for drain
+	s.drain(start, until)
 	t := start
 	if s.reap() {
 		t = s.elapsed()
 	}
 	s.frame.budget = max(s.frame.budget, s.frameBudget())
 	for {
-		i := s.pick(t, s.frame.budget-s.frame.spent-(t-start))
-		if i < 0 {
+		w := s.pick(t, s.frame.budget-s.frame.spent-(t-start))
+		if w == nil {
 			break
 		}
-		t = s.runChunk(i, t)
-		s.drain(t)
+		t = s.runChunk(w, t)
+		s.drain(t, until)
 		if s.reap() {
 			t = s.elapsed()
 		}
@@ -137,8 +141,8 @@ func (s *Scheduler) exitRun(start time.Duration) {
 		return
 	}
 	s.inside = nil
-	if i := slices.Index(s.queue, w); i >= 0 {
-		s.remove(i)
+	if w.b != nil {
+		s.queue.remove(w)
 	}
 	w.next, w.stop = nil, nil
 	s.opts.Logger.Error("workslicer: task called runtime.Goexit, which ends the goroutine that called Run",
@@ -217,7 +221,7 @@ type Stats struct {
 // Stats returns the scheduler's counters. Call it on the game goroutine.
 func (s *Scheduler) Stats() Stats {
 	st := s.stats
-	st.Pending = len(s.queue) + int(s.incomingN.Load())
+	st.Pending = s.queue.len() + s.arrivals() + int(s.incomingN.Load())
 	st.Fetching = int(s.fetching.Load())
 	return st
 }
@@ -253,12 +257,8 @@ func (s *Scheduler) Close() {
 
 // frameBudget is Budget, plus UrgentBudget while urgent work waits.
 func (s *Scheduler) frameBudget() time.Duration {
-	if s.opts.UrgentBudget > 0 {
-		for _, w := range s.queue {
-			if w.st.priority() >= int(Urgent) {
-				return s.opts.Budget + s.opts.UrgentBudget
-			}
-		}
+	if s.opts.UrgentBudget > 0 && s.queue.urgent() {
+		return s.opts.Budget + s.opts.UrgentBudget
 	}
 	return s.opts.Budget
 }
@@ -271,23 +271,53 @@ func (s *Scheduler) push(w *work) {
 	s.incomingN.Add(1)
 }
 
-// drain moves work pushed from other goroutines into the queue.
-func (s *Scheduler) drain(now time.Duration) {
-	if s.incomingN.Load() == 0 {
-		return
+// drainBatch is how much work drain adds between looks at the clock.
+const drainBatch = 64
+
+// drain moves work pushed from other goroutines into the queue, in the
+// order it arrived, and queued work whose priority Load raised to its new
+// bucket. Adding takes a few hundred ns per work when thousands arrive at
+// once, so drain stops between batches once the clock passes until; the
+// rest waits, behind older arrivals only, for the next call.
+func (s *Scheduler) drain(now, until time.Duration) {
+	if r := s.raises.Load(); r != s.seenRaises {
+		s.seenRaises = r
+		s.queue.rebucket()
 	}
+	for {
+		if s.arrivals() == 0 {
+			if s.incomingN.Load() == 0 {
+				return
+			}
+			s.take()
+		}
+		end := min(s.nextArrived+drainBatch, len(s.arrived))
+		for _, w := range s.arrived[s.nextArrived:end] {
+			w.since = now
+			w.est = s.estimate(w.kind)
+			s.queue.add(w)
+		}
+		s.nextArrived = end
+		if s.arrivals() == 0 && s.incomingN.Load() == 0 {
+			return
+		}
+		if now = s.elapsed(); now > until {
+			return
+		}
+	}
+}
+
+// arrivals counts the work taken from incoming but not yet queued.
+func (s *Scheduler) arrivals() int { return len(s.arrived) - s.nextArrived }
+
+// take swaps the drained arrivals for the work pushed since.
+func (s *Scheduler) take() {
+	clear(s.arrived)
 	s.mu.Lock()
-	in := s.incoming
-	s.incoming = s.spare[:0]
+	s.arrived, s.incoming = s.incoming, s.arrived[:0]
 	s.incomingN.Store(0)
 	s.mu.Unlock()
-	for _, w := range in {
-		w.since = now
-		w.est = s.estimate(w.kind)
-		s.queue = append(s.queue, w)
-	}
-	clear(in)
-	s.spare = in[:0]
+	s.nextArrived = 0
 }
 
 func (s *Scheduler) estimate(kind string) *estimate {
@@ -307,44 +337,38 @@ func (s *Scheduler) reap() bool {
 		return false
 	}
 	s.seenCancels = c
-	s.drain(s.elapsed())
+	s.drain(s.elapsed(), math.MaxInt64) // all of it, to stop what was cancelled
 	stopped := false
-	for i := 0; i < len(s.queue); {
-		w := s.queue[i]
+	for i := 0; i < s.queue.len(); {
+		w := s.queue.all[i]
 		if w.st.ctx.Err() == nil {
 			i++
 			continue
 		}
-		s.remove(i)
+		s.queue.remove(w) // moves the last work to i
 		s.stopWork(w, context.Cause(w.st.ctx))
 		stopped = true
 	}
 	return stopped
 }
 
-// remove deletes queue[i]; the queue's order does not matter.
-func (s *Scheduler) remove(i int) {
-	last := len(s.queue) - 1
-	s.queue[i] = s.queue[last]
-	s.queue[last] = nil
-	s.queue = s.queue[:last]
-}
-
-// pick returns the index of the next chunk to run, or -1. It takes the
-// most urgent task whose next chunk is predicted to fit in left and whose
-// Resource has room; the frame's first chunk need not fit in left.
-func (s *Scheduler) pick(now, left time.Duration) int {
+// pick returns the next work to run, or nil: the most urgent of its
+// queue's bucket candidates whose next chunk is predicted to fit in left
+// and whose Resource has room; the frame's first chunk need not fit in
+// left.
+func (s *Scheduler) pick(now, left time.Duration) *work {
 	first := s.frame.chunks == 0
 	if !first && left <= 0 {
-		return -1
+		return nil
 	}
-	best, bestPrio := -1, 0
-	for i, w := range s.queue {
-		p := w.st.priority() + s.age(now-w.since)
-		if best >= 0 && (p < bestPrio || p == bestPrio && w.seq > s.queue[best].seq) {
+	var best *work
+	bestPrio := 0
+	for _, b := range s.queue.buckets {
+		w, p := b.candidate(now, s.age)
+		if w == nil || best != nil && (p < bestPrio || p == bestPrio && w.seq > best.seq) {
 			continue // cannot beat best: spares the prediction and Cost
 		}
-		if !first && w.est.predict(s.opts.Deviations) > left {
+		if !first && b.key.est.predict(s.opts.Deviations) > left {
 			continue
 		}
 		if w.uses != nil {
@@ -355,7 +379,7 @@ func (s *Scheduler) pick(now, left time.Duration) int {
 				continue
 			}
 		}
-		best, bestPrio = i, p
+		best, bestPrio = w, p
 	}
 	return best
 }
@@ -368,10 +392,9 @@ func (s *Scheduler) age(waited time.Duration) int {
 	return int(waited / s.opts.AgeStep)
 }
 
-// runChunk runs queue[i]'s next chunk, which starts at start, and returns
-// when it ended.
-func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
-	w := s.queue[i]
+// runChunk runs w's next chunk, which starts at start, and returns when it
+// ended.
+func (s *Scheduler) runChunk(w *work, start time.Duration) time.Duration {
 	w.steps++
 	w.step.Store(int64(w.steps))
 	if s.running.Load() != w { // a task often runs several chunks in a row
@@ -394,9 +417,10 @@ func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
 	}
 	if !done {
 		w.st.setProgress(progress)
+		s.queue.ran(w)
 		return end
 	}
-	s.remove(i)
+	s.queue.remove(w)
 	s.finish(w, err)
 	return end
 }
@@ -485,7 +509,9 @@ func (s *Scheduler) release(st *state) {
 	// Cancelled under s.mu so that a finished Fetch either sees the
 	// cancellation or is queued before reap looks.
 	st.cancel(ErrReleased)
-	s.cancels.Add(1)
+	if !st.ended.Load() { // ended work is queued no more: nothing to reap
+		s.cancels.Add(1)
+	}
 	s.mu.Unlock()
 	if waiting {
 		s.fetching.Add(-1)

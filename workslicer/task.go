@@ -114,13 +114,16 @@ type work struct {
 	step atomic.Int64 // steps, for Running on other goroutines
 
 	// Game goroutine only.
-	next   func() (float64, bool)
-	stop   func()
-	err    error // what body returned, or its panic, or Cost's failure
-	charge int64 // what Cost said the next chunk takes
-	steps  int
-	since  time.Duration // last chunk or arrival, for ageing
-	est    *estimate
+	b            *bucket // nil when not queued
+	qi, hi       int     // index in workQueue.all and in b's heap
+	older, newer *work   // b's list by since
+	next         func() (float64, bool)
+	stop         func()
+	err          error // what body returned, or its panic, or Cost's failure
+	charge       int64 // what Cost said the next chunk takes
+	steps        int
+	since        time.Duration // last chunk or arrival, for ageing
+	est          *estimate
 }
 
 // admitted reports whether w's next chunk fits in what this frame has
