@@ -11,7 +11,7 @@ import (
 // counted, is one of the three tops, and every operation is O(log n).
 // Guarded by Scheduler.mu.
 type fetchQueue struct {
-	levels [Urgent - Background + 1]fetchHeap
+	levels [Urgent - Background + 1]seqHeap[*fetch]
 	n      int
 }
 
@@ -25,6 +25,9 @@ type fetch struct {
 	level Priority // the heap it waits in
 	index int      // its place there
 }
+
+func (f *fetch) order() uint64 { return f.seq }
+func (f *fetch) place(i int)   { f.index = i }
 
 func (q *fetchQueue) len() int { return q.n }
 
@@ -78,29 +81,4 @@ func (q *fetchQueue) all() []*fetch {
 	}
 	q.n = 0
 	return fs
-}
-
-// fetchHeap is a min-heap of fetches by seq, for container/heap.
-type fetchHeap []*fetch
-
-func (h fetchHeap) Len() int           { return len(h) }
-func (h fetchHeap) Less(i, j int) bool { return h[i].seq < h[j].seq }
-
-func (h fetchHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-
-func (h *fetchHeap) Push(x any) {
-	f := x.(*fetch)
-	f.index = len(*h)
-	*h = append(*h, f)
-}
-
-func (h *fetchHeap) Pop() any {
-	old := *h
-	f := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return f
 }

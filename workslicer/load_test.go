@@ -243,27 +243,36 @@ func TestLoadProgress(t *testing.T) {
 // same key with a higher priority raises the load's.
 func TestFetchPriorityAndRaise(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newScheduler(t, workslicer.Options{Workers: 1})
-		unblock := make(chan struct{})
-		load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
-		synctest.Wait()
-		var order []string
-		for _, l := range []struct {
-			key string
-			p   workslicer.Priority
-		}{{"late-music", workslicer.Background}, {"props", workslicer.Normal}, {"level", workslicer.Urgent}, {"late-music", workslicer.Urgent}} {
-			_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: l.key, Priority: l.p,
-				Fetch: func(context.Context) (int, error) { order = append(order, l.key); return 0, nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		queue, order, unblock := blockedFetches(t)
+		queue("late-music", workslicer.Background)
+		queue("props", workslicer.Normal)
+		queue("level", workslicer.Urgent)
+		queue("late-music", workslicer.Urgent)
 		close(unblock)
 		synctest.Wait()
-		if want := []string{"late-music", "level", "props"}; !slices.Equal(order, want) {
-			t.Fatalf("fetched %v, want %v", order, want)
+		if want := []string{"late-music", "level", "props"}; !slices.Equal(*order, want) {
+			t.Fatalf("fetched %v, want %v", *order, want)
 		}
 	})
+}
+
+// blockedFetches returns a function that queues loads behind a blocker on
+// one worker, the keys in the order they were fetched, and the channel
+// whose closing unblocks the worker.
+func blockedFetches(t *testing.T) (queue func(key string, p workslicer.Priority), order *[]string, unblock chan struct{}) {
+	s := newScheduler(t, workslicer.Options{Workers: 1})
+	unblock = make(chan struct{})
+	load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
+	synctest.Wait()
+	order = new([]string)
+	queue = func(key string, p workslicer.Priority) {
+		_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: key, Priority: p,
+			Fetch: func(context.Context) (int, error) { *order = append(*order, key); return 0, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return queue, order, unblock
 }
 
 // No more than Options.Workers fetches run at once.
@@ -302,26 +311,15 @@ func TestWorkersAreBounded(t *testing.T) {
 // waited two steps goes before an Urgent one that came later.
 func TestFetchAgeing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newScheduler(t, workslicer.Options{Workers: 1})
-		unblock := make(chan struct{})
-		load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
-		synctest.Wait()
-		var order []string
-		queue := func(key string, p workslicer.Priority) {
-			_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: key, Priority: p,
-				Fetch: func(context.Context) (int, error) { order = append(order, key); return 0, nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		queue, order, unblock := blockedFetches(t)
 		queue("old-music", workslicer.Background)
 		queue("props", workslicer.Normal)
 		time.Sleep(2 * workslicer.DefaultAgeStep)
 		queue("level", workslicer.Urgent)
 		close(unblock)
 		synctest.Wait()
-		if want := []string{"props", "old-music", "level"}; !slices.Equal(order, want) {
-			t.Fatalf("fetched %v, want %v", order, want)
+		if want := []string{"props", "old-music", "level"}; !slices.Equal(*order, want) {
+			t.Fatalf("fetched %v, want %v", *order, want)
 		}
 	})
 }

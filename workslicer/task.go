@@ -126,6 +126,9 @@ type work struct {
 	est          *estimate
 }
 
+func (w *work) order() uint64 { return w.seq }
+func (w *work) place(i int)   { w.hi = i }
+
 // admitted reports whether w's next chunk fits in what this frame has
 // left of w.uses. A Cost that panics or is negative fails the task at its
 // next chunk, so it counts as admitted.

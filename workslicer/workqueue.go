@@ -26,7 +26,7 @@ type bucketKey struct {
 
 type bucket struct {
 	key          bucketKey
-	bySeq        workHeap
+	bySeq        seqHeap[*work]
 	oldest, last *work // by since, through work.newer and work.older
 }
 
@@ -110,15 +110,7 @@ func (b *bucket) candidate(now time.Duration, age func(time.Duration) int) (*wor
 	return b.bySeq[0], int(b.key.level)
 }
 
-func (b *bucket) pushBack(w *work) {
-	w.older, w.newer = b.last, nil
-	if b.last != nil {
-		b.last.newer = w
-	} else {
-		b.oldest = w
-	}
-	b.last = w
-}
+func (b *bucket) pushBack(w *work) { b.linkAfter(b.last, w) }
 
 // insert links w in since order, searching from the back.
 func (b *bucket) insert(w *work) {
@@ -126,23 +118,22 @@ func (b *bucket) insert(w *work) {
 	for at != nil && at.since > w.since {
 		at = at.older
 	}
-	if at == nil { // the oldest
-		w.older, w.newer = nil, b.oldest
-		if b.oldest != nil {
-			b.oldest.older = w
-		} else {
-			b.last = w
-		}
-		b.oldest = w
-		return
+	b.linkAfter(at, w)
+}
+
+// linkAfter links w after at, or first if at is nil.
+func (b *bucket) linkAfter(at, w *work) {
+	w.older = at
+	if at != nil {
+		w.newer, at.newer = at.newer, w
+	} else {
+		w.newer, b.oldest = b.oldest, w
 	}
-	w.older, w.newer = at, at.newer
-	if at.newer != nil {
-		at.newer.older = w
+	if w.newer != nil {
+		w.newer.older = w
 	} else {
 		b.last = w
 	}
-	at.newer = w
 }
 
 func (b *bucket) unlink(w *work) {
@@ -159,27 +150,33 @@ func (b *bucket) unlink(w *work) {
 	w.older, w.newer = nil, nil
 }
 
-// workHeap is a min-heap of work by seq, for container/heap.
-type workHeap []*work
+// seqHeap is a min-heap by seq of items that keep their index in it, for
+// container/heap.
+type seqHeap[T interface {
+	order() uint64 // seq
+	place(i int)   // records the item's index
+}] []T
 
-func (h workHeap) Len() int           { return len(h) }
-func (h workHeap) Less(i, j int) bool { return h[i].seq < h[j].seq }
+func (h seqHeap[T]) Len() int           { return len(h) }
+func (h seqHeap[T]) Less(i, j int) bool { return h[i].order() < h[j].order() }
 
-func (h workHeap) Swap(i, j int) {
+func (h seqHeap[T]) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].hi, h[j].hi = i, j
+	h[i].place(i)
+	h[j].place(j)
 }
 
-func (h *workHeap) Push(x any) {
-	w := x.(*work)
-	w.hi = len(*h)
-	*h = append(*h, w)
+func (h *seqHeap[T]) Push(x any) {
+	t := x.(T)
+	t.place(len(*h))
+	*h = append(*h, t)
 }
 
-func (h *workHeap) Pop() any {
+func (h *seqHeap[T]) Pop() any {
 	old := *h
-	w := old[len(old)-1]
-	old[len(old)-1] = nil
+	t := old[len(old)-1]
+	var zero T
+	old[len(old)-1] = zero
 	*h = old[:len(old)-1]
-	return w
+	return t
 }
