@@ -49,7 +49,7 @@ func (l *Loader[B, T]) check(s *Scheduler) error {
 		return fmt.Errorf("%w: load %q: Loader.Finish is nil but Fetch's result (%T) is not the value type (%T)",
 			ErrInvalid, l.Key, any(&b), any(&t))
 	}
-	if err := checkUse(s, fmt.Sprintf("load %q: Loader", l.Key), l.Uses, l.Cost != nil); err != nil {
+	if err := checkUse(s, fmt.Sprintf("load %q", l.Key), "Loader", l.Uses, l.Cost != nil); err != nil {
 		return err
 	}
 	return l.Priority.check("Loader.Priority")

@@ -55,15 +55,16 @@ func (r *Resource) fits(n int64, frame uint64) bool {
 // use counts n units, which fits admitted, against the current frame.
 func (r *Resource) use(n int64) { r.used += n }
 
-// checkUse validates a task's or loader's Uses and Cost for s.
-func checkUse(s *Scheduler, owner string, uses *Resource, hasCost bool) error {
+// checkUse validates the Uses and Cost fields of a Task or Loader (typ)
+// for s; what names the task or load in the error.
+func checkUse(s *Scheduler, what, typ string, uses *Resource, hasCost bool) error {
 	switch {
 	case uses == nil && hasCost:
-		return fmt.Errorf("%w: %s: Cost is set but Uses is nil", ErrInvalid, owner)
+		return fmt.Errorf("%w: %s: %s.Cost is set but %s.Uses is nil", ErrInvalid, what, typ, typ)
 	case uses != nil && !hasCost:
-		return fmt.Errorf("%w: %s: Uses is set but Cost is nil", ErrInvalid, owner)
+		return fmt.Errorf("%w: %s: %s.Uses is set but %s.Cost is nil", ErrInvalid, what, typ, typ)
 	case uses != nil && uses.s != s:
-		return fmt.Errorf("%w: %s: Uses (resource %q) belongs to another Scheduler", ErrInvalid, owner, uses.name)
+		return fmt.Errorf("%w: %s: %s.Uses (resource %q) belongs to another Scheduler", ErrInvalid, what, typ, uses.name)
 	}
 	return nil
 }

@@ -149,10 +149,10 @@ func TestResourceBadArguments(t *testing.T) {
 		{"name is empty", errOf(s.NewResource("", 1))},
 		{"perFrame is 0", errOf(s.NewResource("x", 0))},
 		{"perFrame is -1", errOf(s.NewResource("x", -1))},
-		{"Task: Cost is set but Uses is nil", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Cost: cost}))},
-		{"Task: Uses is set but Cost is nil", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Uses: ours}))},
-		{"another Scheduler", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Uses: theirs, Cost: cost}))},
-		{"Loader: Uses is set but Cost is nil", errOf(workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: "k", Fetch: fetch, Uses: ours}))},
+		{"Task.Cost is set but Task.Uses is nil", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Cost: cost}))},
+		{"Task.Uses is set but Task.Cost is nil", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Uses: ours}))},
+		{"Task.Uses (resource \"bytes\") belongs to another Scheduler", errOf(s.Go(context.Background(), workslicer.Task{Name: "x", Body: body, Uses: theirs, Cost: cost}))},
+		{"Loader.Uses is set but Loader.Cost is nil", errOf(workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: "k", Fetch: fetch, Uses: ours}))},
 	}
 	for _, c := range calls {
 		if !errors.Is(c.err, workslicer.ErrInvalid) || !strings.Contains(c.err.Error(), c.field) {

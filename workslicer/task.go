@@ -40,9 +40,10 @@ type Task struct {
 	// only.
 	Uses *Resource
 	// Cost returns how much of Uses the task's next chunk will take. Run
-	// calls it on the game goroutine before it starts the chunk, so it must
-	// be quick and change nothing; the task updates what it returns as it
-	// goes. A negative cost or a panic fails the task. Required with Uses.
+	// calls it on the game goroutine, between chunks, whenever it weighs
+	// that chunk, so it must be quick and change nothing; the task updates
+	// what it returns as it goes. A negative cost or a panic fails the
+	// task. Required with Uses.
 	Cost func() int64
 }
 
@@ -55,7 +56,7 @@ func (t *Task) check(s *Scheduler) error {
 	case t.Body != nil && t.Step != nil:
 		return fmt.Errorf("%w: task %q: Task.Body and Task.Step are both set; set one", ErrInvalid, t.Name)
 	}
-	if err := checkUse(s, fmt.Sprintf("task %q: Task", t.Name), t.Uses, t.Cost != nil); err != nil {
+	if err := checkUse(s, fmt.Sprintf("task %q", t.Name), "Task", t.Uses, t.Cost != nil); err != nil {
 		return err
 	}
 	return t.Priority.check("Task.Priority")
