@@ -104,7 +104,9 @@ func TestGoexitInATaskSettlesItsHandle(t *testing.T) {
 
 func testGoexit(t *testing.T, task workslicer.Task) {
 	var logged bytes.Buffer
-	s := newScheduler(t, workslicer.Options{Budget: time.Second, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	var failures []workslicer.Failure
+	s := newScheduler(t, workslicer.Options{Budget: time.Second, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
+		OnFailure: func(f workslicer.Failure) { failures = append(failures, f) }})
 	h := start(t, s, task)
 	var ran []string
 	other := start(t, s, costly("other", "", workslicer.Background, 3, ms, &ran))
@@ -139,6 +141,9 @@ func testGoexit(t *testing.T, task workslicer.Task) {
 	}
 	if !strings.Contains(logged.String(), "Goexit") {
 		t.Fatalf("the Goexit was not logged: %q", logged.String())
+	}
+	if len(failures) != 1 || failures[0].Task != "quitter" || !errors.Is(failures[0].Err, workslicer.ErrGoexit) {
+		t.Fatalf("failures %+v; want the Goexit once", failures)
 	}
 }
 

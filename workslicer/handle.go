@@ -59,6 +59,7 @@ func panicError(task string, r any) *PanicError {
 // its result type.
 type state struct {
 	name     string
+	kind     string
 	key      string // dedupe key; empty for tasks started with Go
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
@@ -133,9 +134,9 @@ type entry[T any] struct {
 	val T // written once, before done is closed, only on success
 }
 
-func newEntry[T any](parent context.Context, name, key string, p Priority) *entry[T] {
+func newEntry[T any](parent context.Context, name, kind, key string, p Priority) *entry[T] {
 	e := &entry[T]{}
-	e.name, e.key = name, key
+	e.name, e.kind, e.key = name, kind, key
 	e.ctx, e.cancel = context.WithCancelCause(parent)
 	e.done = make(chan struct{})
 	e.prio.Store(int32(p))

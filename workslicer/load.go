@@ -100,7 +100,7 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 
 // startLoad queues l's Fetch. s.mu must be held.
 func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
-	e := newEntry[T](s.ctx, l.Key, l.Key, l.Priority)
+	e := newEntry[T](s.ctx, l.Key, l.Kind, l.Key, l.Priority)
 	s.loads[l.Key] = loadRef{st: &e.state, typed: e}
 	s.seq++
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
@@ -142,7 +142,8 @@ func (s *Scheduler) exitWorker(f **fetch) {
 	st := (*f).st
 	s.opts.Logger.Error("workslicer: Fetch called runtime.Goexit", slog.String("task", st.name))
 	s.fetching.Add(-1)
-	s.ended(st, st.fail(fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)))
+	err := fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)
+	s.settled(st, st.fail(err), "Fetch", 0, err)
 	s.mu.Lock()
 	s.sem.Release(1)
 	s.pump()
@@ -176,7 +177,7 @@ func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
 	case err != nil:
 		s.fetching.Add(-1)
 		s.logPanic(err, "stage", "Fetch")
-		s.ended(&e.state, e.fail(err))
+		s.settled(&e.state, e.fail(err), "Fetch", 0, err)
 	case l.Finish == nil:
 		v, _ := any(b).(T)
 		s.fetching.Add(-1)

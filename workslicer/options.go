@@ -41,6 +41,15 @@ type Options struct {
 	// chunk should be split. Overruns are also counted in Stats. A panic
 	// in it is logged to Logger and goes no further.
 	OnOverrun func(Overrun)
+	// OnFailure, if set, is called once for each task, Fetch or Finish
+	// that fails (returns an error, panics or calls runtime.Goexit), with
+	// the error its handle gets, to report failed loads. Work cancelled by
+	// Release, its context or Close has not failed, nor has work whose
+	// error is marked with Expected. It is called where the work failed:
+	// on the game goroutine for tasks and Finish, on a worker for Fetch,
+	// so it must be quick and safe for concurrent use. A panic in it is
+	// logged to Logger and goes no further.
+	OnFailure func(Failure)
 	// Logger receives panics and runtime.Goexit calls in tasks, Fetch and
 	// Finish, each of which also becomes the error on the handle, and
 	// panics in OnOverrun. Default slog.Default().

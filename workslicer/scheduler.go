@@ -147,7 +147,8 @@ func (s *Scheduler) exitRun(start time.Duration) {
 	w.next, w.stop = nil, nil
 	s.opts.Logger.Error("workslicer: task called runtime.Goexit, which ends the goroutine that called Run",
 		slog.String("task", w.name), slog.Int("step", w.steps))
-	s.ended(w.st, w.done(fmt.Errorf("workslicer: task %q: %w", w.name, ErrGoexit)))
+	err := fmt.Errorf("workslicer: task %q: %w", w.name, ErrGoexit)
+	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
 }
 
 // elapsed is the scheduler's clock: time since New, read with time.Since,
@@ -451,7 +452,22 @@ func (s *Scheduler) finish(w *work, err error) {
 		err = context.Cause(w.st.ctx) // cancellation wins, as in fetchStage
 	}
 	s.logPanic(err, "step", w.steps)
-	s.ended(w.st, w.done(err))
+	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
+}
+
+// settled forgets a failed load, like ended, and tells OnFailure about
+// the failure, unless the work was cancelled or err is Expected.
+func (s *Scheduler) settled(st *state, settled bool, stage string, step int, err error) {
+	s.ended(st, settled)
+	if !settled || err == nil || s.opts.OnFailure == nil || st.ctx.Err() != nil || isExpected(err) {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("workslicer: OnFailure panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	s.opts.OnFailure(Failure{Task: st.name, Kind: st.kind, Stage: stage, Step: step, Err: err})
 }
 
 // logPanic logs err if it is a panic; the error also reaches the handle,

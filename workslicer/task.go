@@ -76,7 +76,7 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("workslicer: task %q: %w", t.Name, context.Cause(ctx))
 	}
-	e := newEntry[struct{}](s.ctx, t.Name, "", t.Priority)
+	e := newEntry[struct{}](s.ctx, t.Name, t.Kind, "", t.Priority)
 	e.refs = 1
 	w := &work{name: t.Name, kind: t.Kind, st: &e.state, body: t.Body, stepf: t.Step, uses: t.Uses, cost: t.Cost,
 		done: func(err error) bool { return e.complete(struct{}{}, err) }}
@@ -125,6 +125,14 @@ type work struct {
 	steps        int
 	since        time.Duration // last chunk or arrival, for ageing
 	est          *estimate
+}
+
+// stage names what w runs, for Failure.
+func (w *work) stage() string {
+	if w.st.key == "" {
+		return "Task"
+	}
+	return "Finish"
 }
 
 func (w *work) order() uint64 { return w.seq }
