@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 )
 
 // Errors.
@@ -68,6 +69,12 @@ type state struct {
 	ended    atomic.Bool
 	progress atomic.Uint64 // float64 bits
 	prio     atomic.Int32  // base priority; dedupe may raise it
+
+	// A load's stages: written before Fetch runs and when it ends, and
+	// read after the hand-over to the game goroutine.
+	split      float64 // the share of progress that Fetch covers
+	fetchStart time.Duration
+	fetchEnd   time.Duration
 
 	// Guarded by Scheduler.mu.
 	refs  int
@@ -213,8 +220,10 @@ func (h *Handle[T]) Value() (T, error) {
 
 // Progress returns how much of the work is behind it, from 0 to 1. It
 // never decreases, and it is 1 exactly when the work has ended, whether it
-// succeeded or not (see Err). For a load with a Finish stage, Fetch covers the first
-// half and Finish the second.
+// succeeded or not (see Err). For a load with a Finish stage, Fetch covers
+// the share of the time that Fetch took in past loads of the same Kind
+// (half until one has finished), moving within it as Fetch reports with
+// FetchProgress or ProgressReader, and Finish the rest.
 func (h *Handle[T]) Progress() float64 {
 	return math.Float64frombits(h.e.progress.Load())
 }

@@ -102,6 +102,10 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
 	e := newEntry[T](s.ctx, l.Key, l.Kind, l.Key, l.Priority)
 	s.loads[l.Key] = loadRef{st: &e.state, typed: e}
+	e.split = 1
+	if l.Finish != nil {
+		e.split = s.shares[l.Kind].split()
+	}
 	s.seq++
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
 	e.fetch = f
@@ -169,7 +173,9 @@ func (s *Scheduler) unqueueFetch(f *fetch) {
 // fetchStage runs on a worker: Fetch, then the hand-over to the game
 // goroutine, or the value at once when there is no Finish.
 func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
+	e.fetchStart = s.elapsed()
 	b, err := safeFetch(e, l.Fetch)
+	e.fetchEnd = s.elapsed()
 	if e.ctx.Err() != nil {
 		err = context.Cause(e.ctx) // whatever Fetch made of it
 	}
@@ -183,7 +189,7 @@ func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
 		s.fetching.Add(-1)
 		e.complete(v, nil)
 	default:
-		e.setProgress(0.5)
+		e.setProgress(e.split)
 		finishStage(s, e, l, b)
 	}
 }
@@ -197,7 +203,7 @@ func safeFetch[B, T any](e *entry[T], fetch func(context.Context) (B, error)) (b
 			err = panicError(e.name, r)
 		}
 	}()
-	return fetch(e.ctx)
+	return fetch(context.WithValue(e.ctx, fetchKey{}, &e.state))
 }
 
 // finishStage queues Finish on the game goroutine, unless the load was
@@ -207,7 +213,7 @@ func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
 	w := &work{name: l.Key, kind: l.Kind, st: &e.state, uses: l.Uses,
 		body: func(ctx context.Context, yield func(float64) bool) error {
 			var err error
-			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(0.5 + p/2) })
+			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(e.split + p*(1-e.split)) })
 			return err
 		},
 		done: func(err error) bool { return e.complete(v, err) },

@@ -33,8 +33,9 @@ type Scheduler struct {
 	mu       sync.Mutex
 	closed   bool
 	loads    map[string]loadRef
-	fetches  fetchQueue // waiting for a worker
-	incoming []*work    // ready for the game goroutine
+	shares   map[string]*stageTimes // by Kind
+	fetches  fetchQueue             // waiting for a worker
+	incoming []*work                // ready for the game goroutine
 	seq      uint64
 
 	incomingN atomic.Int64
@@ -76,11 +77,12 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, err
 	}
 	s := &Scheduler{
-		opts:  opts,
-		epoch: time.Now(),
-		sem:   semaphore.NewWeighted(int64(opts.Workers)),
-		loads: make(map[string]loadRef),
-		kinds: make(map[string]*estimate),
+		opts:   opts,
+		epoch:  time.Now(),
+		sem:    semaphore.NewWeighted(int64(opts.Workers)),
+		loads:  make(map[string]loadRef),
+		shares: make(map[string]*stageTimes),
+		kinds:  make(map[string]*estimate),
 	}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s, nil
@@ -452,6 +454,9 @@ func (s *Scheduler) finish(w *work, err error) {
 		err = context.Cause(w.st.ctx) // cancellation wins, as in fetchStage
 	}
 	s.logPanic(err, "step", w.steps)
+	if err == nil && w.st.key != "" {
+		s.timeStages(w.st)
+	}
 	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
 }
 
