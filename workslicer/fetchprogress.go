@@ -3,6 +3,7 @@ package workslicer
 import (
 	"context"
 	"io"
+	"math"
 )
 
 // fetchKey finds a load's state in its Fetch's context.
@@ -11,13 +12,15 @@ type fetchKey struct{}
 // FetchProgress reports, from inside a Fetch, how much of it is done,
 // from 0 to 1, so that the load's progress moves while it reads. ctx is
 // the one Fetch was given; with any other, FetchProgress does nothing.
-// Progress never goes back. Safe from any goroutine.
+// Progress never goes back, and reaches the end of Fetch's share only when
+// Fetch returns. Safe from any goroutine.
 func FetchProgress(ctx context.Context, done float64) {
 	st, _ := ctx.Value(fetchKey{}).(*state)
 	if st == nil || !(done > 0) {
 		return
 	}
-	st.setProgress(min(done, 1) * st.split)
+	// Just under the split, which means Fetch has returned.
+	st.setProgress(min(done*st.split, math.Nextafter(st.split, 0)))
 }
 
 // ProgressReader returns a reader of r that reports with FetchProgress

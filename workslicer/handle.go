@@ -83,6 +83,8 @@ type state struct {
 
 func (st *state) priority() int { return int(st.prio.Load()) }
 
+func (st *state) progressNow() float64 { return math.Float64frombits(st.progress.Load()) }
+
 // raise lifts the base priority to p if p is higher, and reports whether
 // it did.
 func (st *state) raise(p Priority) bool {
@@ -224,9 +226,7 @@ func (h *Handle[T]) Value() (T, error) {
 // the share of the time that Fetch took in past loads of the same Kind
 // (half until one has finished), moving within it as Fetch reports with
 // FetchProgress or ProgressReader, and Finish the rest.
-func (h *Handle[T]) Progress() float64 {
-	return math.Float64frombits(h.e.progress.Load())
-}
+func (h *Handle[T]) Progress() float64 { return h.e.progressNow() }
 
 // Release gives up this handle; later calls do nothing. Releasing the last
 // handle to unfinished work cancels it: its context is cancelled with

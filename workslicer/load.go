@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/pprof"
 )
 
 // Loader describes a load in two stages: Fetch reads and decodes on a
@@ -110,6 +111,7 @@ func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
 	e.fetch = f
 	s.fetches.push(f)
+	s.watch(&e.state)
 	s.fetching.Add(1)
 	s.pump()
 	return e
@@ -203,7 +205,9 @@ func safeFetch[B, T any](e *entry[T], fetch func(context.Context) (B, error)) (b
 			err = panicError(e.name, r)
 		}
 	}()
-	return fetch(context.WithValue(e.ctx, fetchKey{}, &e.state))
+	ctx := context.WithValue(e.ctx, fetchKey{}, &e.state)
+	pprof.Do(ctx, pprof.Labels("workslicer.load", e.key), func(ctx context.Context) { b, err = fetch(ctx) })
+	return b, err
 }
 
 // finishStage queues Finish on the game goroutine, unless the load was

@@ -37,6 +37,7 @@ type Scheduler struct {
 	fetches  fetchQueue             // waiting for a worker
 	incoming []*work                // ready for the game goroutine
 	seq      uint64
+	started  []*state // unfinished work not yet watched, if OnStalled is set
 
 	incomingN atomic.Int64
 	cancels   atomic.Uint64 // bumped after a task context is cancelled
@@ -53,6 +54,7 @@ type Scheduler struct {
 	seenCancels uint64
 	seenRaises  uint64
 	frameNo     uint64 // frames ended, for Resource
+	stalls      stallWatch
 	kinds       map[string]*estimate
 	frame       frameState
 	stats       Stats
@@ -177,6 +179,9 @@ func (s *Scheduler) EndFrame() {
 	}
 	s.frame = frameState{}
 	s.frameNo++
+	if s.opts.OnStalled != nil {
+		s.watchStalls()
+	}
 }
 
 // Running names the chunk the game goroutine is running: its task's name

@@ -484,6 +484,7 @@ func TestBadArguments(t *testing.T) {
 		{"Options.Budget", errOf(workslicer.New(workslicer.Options{Budget: -ms}))},
 		{"Options.UrgentBudget", errOf(workslicer.New(workslicer.Options{UrgentBudget: -ms}))},
 		{"Options.AgeStep", errOf(workslicer.New(workslicer.Options{AgeStep: -ms}))},
+		{"Options.StallAfter", errOf(workslicer.New(workslicer.Options{StallAfter: -ms}))},
 		{"Options.Workers", errOf(workslicer.New(workslicer.Options{Workers: -1}))},
 		{"Options.Deviations", errOf(workslicer.New(workslicer.Options{Deviations: -1}))},
 		{"Task.Name", errOf(s.Go(context.Background(), workslicer.Task{Body: body}))},

@@ -86,6 +86,7 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 		return nil, fmt.Errorf("workslicer: task %q: %w", t.Name, ErrClosed)
 	}
 	s.push(w)
+	s.watch(&e.state)
 	s.mu.Unlock()
 	return newHandle(ctx, s, e), nil
 }
