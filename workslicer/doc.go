@@ -34,6 +34,9 @@
 // and are cancelled when the last handle is released. A task that panics
 // or fails settles its handle with the error; the others go on. One that
 // calls runtime.Goexit fails with ErrGoexit, and the Goexit goes on.
+// Options.OnFailure hears of each failure the game does not mark Expected,
+// and Options.OnStalled of work whose progress stopped moving; a Fetch
+// moves its progress with FetchProgress or ProgressReader.
 //
 // # Budget
 //
