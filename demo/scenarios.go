@@ -164,7 +164,7 @@ func startLoad(g *game, fixed bool) {
 		g.finish(nil, err)
 		return
 	}
-	var bar workslicer.Group
+	var bar workslicer.Progress
 	var handles []*workslicer.Handle[*ebiten.Image]
 	for _, a := range assets.Info() {
 		name := a.Name

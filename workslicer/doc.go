@@ -7,12 +7,12 @@
 //
 //	s, err := workslicer.New(workslicer.Options{}) // 4 ms per frame
 //	...
-//	var bar workslicer.Group
+//	var bar workslicer.Progress
 //	for _, name := range names {
-//		h, err := workslicer.Load(ctx, s, workslicer.Loader[image.Image, *image.RGBA]{
+//		h, err := workslicer.Load(ctx, s, workslicer.Loader[*level, *Level]{
 //			Key:    name,
-//			Fetch:  func(ctx context.Context) (image.Image, error) { return decodeFile(name) },
-//			Finish: toRGBA, // converts in row bands, yielding between them
+//			Fetch:  func(ctx context.Context) (*level, error) { return parseFile(name) }, // on a worker
+//			Finish: addToWorld, // on the game goroutine, yielding between chunks
 //		})
 //		...
 //		bar.Add(h, 1)
@@ -32,7 +32,11 @@
 // bounded pool of goroutines, then Finish runs sliced on the game
 // goroutine. Loads of one key share one load, held by refcounted handles,
 // and are cancelled when the last handle is released. A task that panics
-// or fails settles its handle with the error; the others go on.
+// or fails settles its handle with the error; the others go on. One that
+// calls runtime.Goexit fails with ErrGoexit, and the Goexit goes on.
+// Options.OnFailure hears of each failure the game does not mark Expected,
+// and Options.OnStalled of work whose progress stopped moving; a Fetch
+// moves its progress with FetchProgress or ProgressReader.
 //
 // # Budget
 //
@@ -42,9 +46,16 @@
 // always runs. After it, a chunk runs only if the time spent plus its
 // predicted cost fits the budget; the prediction is a moving average plus
 // 1.5 mean deviations (Options.Deviations) of past chunks of the same
-// Task.Kind. When the most
-// urgent task's next chunk does not fit, smaller chunks of other tasks fill
-// the rest of the frame. Urgent work runs before Normal before Background,
-// and a task gains a level for every Options.AgeStep it waits, so none
-// starves.
+// Task.Kind. When the most urgent task's next chunk does not fit, smaller
+// chunks of other tasks fill the rest of the frame. Urgent work runs before
+// Normal before Background, and a task gains a level for every
+// Options.AgeStep it waits, so none starves. Among equals the task that
+// came first runs first, so loads finish one after another rather than
+// all at the end; among aged tasks of one Kind, the longest waiting.
+// Choosing costs the same however many tasks wait.
+//
+// A frame may also limit something other than time that chunks use, such
+// as bytes uploaded to the GPU: a Resource, made with NewResource, which a
+// task names in Task.Uses and draws on by what Task.Cost says its next
+// chunk takes. Run admits a chunk only if it fits both budgets.
 package workslicer

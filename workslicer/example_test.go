@@ -1,54 +1,67 @@
 package workslicer_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"strings"
 	"time"
 
 	"github.com/framewatch/framewatch/workslicer"
 )
 
-// Load a list of images with a loading bar: PNGs decode on worker
-// goroutines, then convert to RGBA in row bands on the game goroutine,
-// within each frame's budget. The loop stands in for Ebitengine's: Run
-// after Update, EndFrame at Draw.
+// Load levels behind a loading bar. Each level file is parsed on a worker
+// goroutine; its tiles then go into the world, which only the game
+// goroutine may touch, 100 per chunk and at most 500 per frame across all
+// levels: a Resource, as GPU uploads are capped in bytes. The loop stands
+// in for Ebitengine's: Run after Update, EndFrame at Draw.
 func Example() {
-	files := map[string][]byte{ // stand-ins for files on disk
-		"grass.png": encodePNG(32, 32),
-		"hero.png":  encodePNG(16, 24),
-		"sky.png":   encodePNG(64, 8),
+	files := []struct{ name, data string }{ // stand-ins for files on disk
+		{"cave.lvl", "40x30"},
+		{"town.lvl", "64x48"},
+		{"sky.lvl", "20x10"},
 	}
 	s, err := workslicer.New(workslicer.Options{})
 	if err != nil {
 		panic(err)
 	}
 	defer s.Close()
+	tiles, err := s.NewResource("tiles", 500)
+	if err != nil {
+		panic(err)
+	}
 
-	var bar workslicer.Group
-	var handles []*workslicer.Handle[*image.RGBA]
-	for _, name := range []string{"grass.png", "hero.png", "sky.png"} {
-		data := files[name]
-		h, err := workslicer.Load(context.Background(), s, workslicer.Loader[image.Image, *image.RGBA]{
-			Key:    name,
-			Kind:   "png",
-			Fetch:  func(context.Context) (image.Image, error) { return png.Decode(bytes.NewReader(data)) },
-			Finish: toRGBA,
+	var world []tile // game goroutine only
+	var bar workslicer.Progress
+	var handles []*workslicer.Handle[int]
+	for _, f := range files {
+		h, err := workslicer.Load(context.Background(), s, workslicer.Loader[*level, int]{
+			Key:   f.name,
+			Kind:  "tiles",
+			Fetch: func(context.Context) (*level, error) { return parseLevel(f.data) }, // on a worker
+			Uses:  tiles,
+			Cost:  (*level).nextChunk,
+			Finish: func(ctx context.Context, l *level, yield func(float64) bool) (int, error) {
+				for { // on the game goroutine, one chunk between yields
+					n := int(l.nextChunk())
+					world = append(world, l.tiles[l.placed:l.placed+n]...)
+					if l.placed += n; l.placed == len(l.tiles) {
+						return l.placed, nil
+					}
+					if !yield(float64(l.placed) / float64(len(l.tiles))) {
+						return 0, context.Cause(ctx)
+					}
+				}
+			},
 		})
 		if err != nil {
 			panic(err)
 		}
 		defer h.Release()
-		bar.Add(h, float64(len(data))) // weigh by size
+		bar.Add(h, float64(len(f.data))) // weigh by file size
 		handles = append(handles, h)
 	}
 
-	for quarter := 1; quarter <= 4; {
+	for quarter := 1; bar.Progress() < 1; {
 		s.Run()      // after Update
 		s.EndFrame() // at Draw
 		for ; quarter <= 4 && bar.Progress() >= float64(quarter)/4; quarter++ {
@@ -57,43 +70,43 @@ func Example() {
 		time.Sleep(time.Millisecond) // the rest of the frame
 	}
 	for _, h := range handles {
-		img, err := h.Value()
-		fmt.Println(h.Name(), img.Bounds().Size(), err)
+		n, err := h.Value() // the bar is at 1: every load has ended
+		fmt.Println(h.Name(), n, err)
 	}
+	fmt.Println("world:", len(world), "tiles")
 	// Output:
 	// [##      ]  25%
 	// [####    ]  50%
 	// [######  ]  75%
 	// [########] 100%
-	// grass.png (32,32) <nil>
-	// hero.png (16,24) <nil>
-	// sky.png (64,8) <nil>
+	// cave.lvl 1200 <nil>
+	// town.lvl 3072 <nil>
+	// sky.lvl 200 <nil>
+	// world: 4472 tiles
 }
 
-// toRGBA converts img eight rows at a time, yielding between bands.
-func toRGBA(ctx context.Context, img image.Image, yield func(float64) bool) (*image.RGBA, error) {
-	b := img.Bounds()
-	dst := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y += 8 {
-		band := image.Rect(b.Min.X, y, b.Max.X, min(y+8, b.Max.Y))
-		draw.Draw(dst, band, img, band.Min, draw.Src)
-		if !yield(float64(band.Max.Y-b.Min.Y) / float64(b.Dy())) {
-			return nil, context.Cause(ctx)
-		}
+type tile struct{ x, y int }
+
+// level is a parsed level and how many of its tiles are in the world.
+type level struct {
+	tiles  []tile
+	placed int // game goroutine only, once Finish runs
+}
+
+// nextChunk is how many tiles the next chunk places, at most 100.
+func (l *level) nextChunk() int64 { return int64(min(100, len(l.tiles)-l.placed)) }
+
+// parseLevel reads "WxH", a level of W×H tiles.
+func parseLevel(data string) (*level, error) {
+	var w, h int
+	if _, err := fmt.Sscanf(data, "%dx%d", &w, &h); err != nil {
+		return nil, fmt.Errorf("parsing level %q: %w", data, err)
 	}
-	return dst, nil
-}
-
-func encodePNG(w, h int) []byte {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	l := &level{}
 	for y := range h {
 		for x := range w {
-			img.Set(x, y, color.NRGBA{uint8(x * 4), uint8(y * 4), 200, 255})
+			l.tiles = append(l.tiles, tile{x, y})
 		}
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		panic(err)
-	}
-	return buf.Bytes()
+	return l, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 )
 
 // Errors.
@@ -22,6 +23,12 @@ var (
 	// ErrClosed is returned for work started on, or cut short by, a closed
 	// Scheduler.
 	ErrClosed = errors.New("workslicer: scheduler closed")
+	// ErrGoexit is wrapped by the error of a task, Finish or Fetch that
+	// called runtime.Goexit (t.FailNow in a test, say). The Goexit goes
+	// on, as iter.Pull passes it on: it ends the goroutine that called
+	// Run, or the Fetch worker, whose slot goes to a new one. The
+	// scheduler stays usable from another goroutine.
+	ErrGoexit = errors.New("workslicer: called runtime.Goexit")
 )
 
 // PanicError is the error on the handle of a task, Fetch or Finish that
@@ -53,6 +60,7 @@ func panicError(task string, r any) *PanicError {
 // its result type.
 type state struct {
 	name     string
+	kind     string
 	key      string // dedupe key; empty for tasks started with Go
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
@@ -62,6 +70,12 @@ type state struct {
 	progress atomic.Uint64 // float64 bits
 	prio     atomic.Int32  // base priority; dedupe may raise it
 
+	// A load's stages: written before Fetch runs and when it ends, and
+	// read after the hand-over to the game goroutine.
+	split      float64 // the share of progress that Fetch covers
+	fetchStart time.Duration
+	fetchEnd   time.Duration
+
 	// Guarded by Scheduler.mu.
 	refs  int
 	fetch *fetch // non-nil while waiting for a worker
@@ -69,12 +83,18 @@ type state struct {
 
 func (st *state) priority() int { return int(st.prio.Load()) }
 
-// raise lifts the base priority to p if p is higher.
-func (st *state) raise(p Priority) {
+func (st *state) progressNow() float64 { return math.Float64frombits(st.progress.Load()) }
+
+// raise lifts the base priority to p if p is higher, and reports whether
+// it did.
+func (st *state) raise(p Priority) bool {
 	for {
 		old := st.prio.Load()
-		if int32(p) <= old || st.prio.CompareAndSwap(old, int32(p)) {
-			return
+		if int32(p) <= old {
+			return false
+		}
+		if st.prio.CompareAndSwap(old, int32(p)) {
+			return true
 		}
 	}
 }
@@ -123,9 +143,9 @@ type entry[T any] struct {
 	val T // written once, before done is closed, only on success
 }
 
-func newEntry[T any](parent context.Context, name, key string, p Priority) *entry[T] {
+func newEntry[T any](parent context.Context, name, kind, key string, p Priority) *entry[T] {
 	e := &entry[T]{}
-	e.name, e.key = name, key
+	e.name, e.kind, e.key = name, kind, key
 	e.ctx, e.cancel = context.WithCancelCause(parent)
 	e.done = make(chan struct{})
 	e.prio.Store(int32(p))
@@ -202,11 +222,11 @@ func (h *Handle[T]) Value() (T, error) {
 
 // Progress returns how much of the work is behind it, from 0 to 1. It
 // never decreases, and it is 1 exactly when the work has ended, whether it
-// succeeded or not (see Err). For a load with a Finish stage, Fetch covers the first
-// half and Finish the second.
-func (h *Handle[T]) Progress() float64 {
-	return math.Float64frombits(h.e.progress.Load())
-}
+// succeeded or not (see Err). For a load with a Finish stage, Fetch covers
+// the share of the time that Fetch took in past loads of the same Kind
+// (half until one has finished), moving within it as Fetch reports with
+// FetchProgress or ProgressReader, and Finish the rest.
+func (h *Handle[T]) Progress() float64 { return h.e.progressNow() }
 
 // Release gives up this handle; later calls do nothing. Releasing the last
 // handle to unfinished work cancels it: its context is cancelled with

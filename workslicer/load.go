@@ -3,8 +3,8 @@ package workslicer
 import (
 	"context"
 	"fmt"
-	"slices"
-	"time"
+	"log/slog"
+	"runtime/pprof"
 )
 
 // Loader describes a load in two stages: Fetch reads and decodes on a
@@ -31,11 +31,14 @@ type Loader[B, T any] struct {
 	// chunks. It may be nil only if B and T are the same type; the value is
 	// then Fetch's result.
 	Finish func(ctx context.Context, b B, yield func(progress float64) bool) (T, error)
-	// Ready is Task.Ready for the Finish stage. Default: always ready.
-	Ready func() bool
+	// Uses is Task.Uses for the Finish stage. Default nil.
+	Uses *Resource
+	// Cost is Task.Cost for the Finish stage, given Fetch's result, which
+	// Finish may update as it goes (a pointer, say). Required with Uses.
+	Cost func(b B) int64
 }
 
-func (l *Loader[B, T]) check() error {
+func (l *Loader[B, T]) check(s *Scheduler) error {
 	switch {
 	case l.Key == "":
 		return fmt.Errorf("%w: Loader.Key is empty", ErrInvalid)
@@ -46,6 +49,9 @@ func (l *Loader[B, T]) check() error {
 		var t T
 		return fmt.Errorf("%w: load %q: Loader.Finish is nil but Fetch's result (%T) is not the value type (%T)",
 			ErrInvalid, l.Key, any(&b), any(&t))
+	}
+	if err := checkUse(s, fmt.Sprintf("load %q", l.Key), "Loader", l.Uses, l.Cost != nil); err != nil {
+		return err
 	}
 	return l.Priority.check("Loader.Priority")
 }
@@ -63,7 +69,7 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 	if err := checkCall(ctx, s, "Load"); err != nil {
 		return nil, err
 	}
-	if err := l.check(); err != nil {
+	if err := l.check(s); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -80,7 +86,12 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 			return nil, fmt.Errorf("%w: load %q: the key is held as %T, not *Handle[%T]",
 				ErrInvalid, l.Key, ref.typed, *new(T))
 		}
-		e.raise(l.Priority)
+		if e.raise(l.Priority) {
+			if e.fetch != nil {
+				s.fetches.relevel(e.fetch)
+			}
+			s.raises.Add(1) // its Finish may be queued
+		}
 	} else {
 		e = startLoad(s, l)
 	}
@@ -90,35 +101,33 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 
 // startLoad queues l's Fetch. s.mu must be held.
 func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
-	e := newEntry[T](s.ctx, l.Key, l.Key, l.Priority)
+	e := newEntry[T](s.ctx, l.Key, l.Kind, l.Key, l.Priority)
 	s.loads[l.Key] = loadRef{st: &e.state, typed: e}
+	e.split = 1
+	if l.Finish != nil {
+		e.split = s.shares[l.Kind].split()
+	}
 	s.seq++
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
 	e.fetch = f
-	s.fetches = append(s.fetches, f)
-	s.loading.Add(1)
+	s.fetches.push(f)
+	s.watch(&e.state)
+	s.fetching.Add(1)
 	s.pump()
 	return e
-}
-
-// fetch is a load waiting for, or running on, a worker.
-type fetch struct {
-	st    *state
-	seq   uint64
-	since time.Duration
-	run   func()
 }
 
 // pump starts workers while fetches wait and slots are free. s.mu must be
 // held. A worker gives its slot back under s.mu when it finds no fetch
 // waiting, so no fetch is left without a worker.
 func (s *Scheduler) pump() {
-	for len(s.fetches) > 0 && s.sem.TryAcquire(1) {
+	for s.fetches.len() > 0 && s.sem.TryAcquire(1) {
 		go s.worker(s.popFetch())
 	}
 }
 
 func (s *Scheduler) worker(f *fetch) {
+	defer s.exitWorker(&f)
 	for f != nil {
 		f.run()
 		s.mu.Lock()
@@ -130,52 +139,59 @@ func (s *Scheduler) worker(f *fetch) {
 	}
 }
 
+// exitWorker settles *f if its Fetch called runtime.Goexit, which ends the
+// worker, and hands the worker's slot on.
+func (s *Scheduler) exitWorker(f **fetch) {
+	if *f == nil {
+		return
+	}
+	st := (*f).st
+	s.opts.Logger.Error("workslicer: Fetch called runtime.Goexit", slog.String("task", st.name))
+	s.fetching.Add(-1)
+	err := fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)
+	s.settled(st, st.fail(err), "Fetch", 0, err)
+	s.mu.Lock()
+	s.sem.Release(1)
+	s.pump()
+	s.mu.Unlock()
+}
+
 // popFetch takes the most urgent waiting fetch, oldest first, with the
 // same ageing as tasks. s.mu must be held.
 func (s *Scheduler) popFetch() *fetch {
-	if len(s.fetches) == 0 {
-		return nil
+	f := s.fetches.pop(s.elapsed(), s.age)
+	if f != nil {
+		f.st.fetch = nil
 	}
-	now := s.elapsed()
-	best, bestPrio := 0, 0
-	for i, f := range s.fetches {
-		p := f.st.priority() + s.age(now-f.since)
-		if i == 0 || p > bestPrio || (p == bestPrio && f.seq < s.fetches[best].seq) {
-			best, bestPrio = i, p
-		}
-	}
-	f := s.fetches[best]
-	s.fetches = slices.Delete(s.fetches, best, best+1)
-	f.st.fetch = nil
 	return f
 }
 
 // unqueueFetch removes a fetch that no worker has taken. s.mu must be held.
 func (s *Scheduler) unqueueFetch(f *fetch) {
-	if i := slices.Index(s.fetches, f); i >= 0 {
-		s.fetches = slices.Delete(s.fetches, i, i+1)
-	}
+	s.fetches.remove(f)
 	f.st.fetch = nil
 }
 
 // fetchStage runs on a worker: Fetch, then the hand-over to the game
 // goroutine, or the value at once when there is no Finish.
 func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
+	e.fetchStart = s.elapsed()
 	b, err := safeFetch(e, l.Fetch)
+	e.fetchEnd = s.elapsed()
 	if e.ctx.Err() != nil {
 		err = context.Cause(e.ctx) // whatever Fetch made of it
 	}
 	switch {
 	case err != nil:
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		s.logPanic(err, "stage", "Fetch")
-		s.ended(&e.state, e.fail(err))
+		s.settled(&e.state, e.fail(err), "Fetch", 0, err)
 	case l.Finish == nil:
 		v, _ := any(b).(T)
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		e.complete(v, nil)
 	default:
-		e.setProgress(0.5)
+		e.setProgress(e.split)
 		finishStage(s, e, l, b)
 	}
 }
@@ -189,20 +205,25 @@ func safeFetch[B, T any](e *entry[T], fetch func(context.Context) (B, error)) (b
 			err = panicError(e.name, r)
 		}
 	}()
-	return fetch(e.ctx)
+	ctx := context.WithValue(e.ctx, fetchKey{}, &e.state)
+	pprof.Do(ctx, pprof.Labels("workslicer.load", e.key), func(ctx context.Context) { b, err = fetch(ctx) })
+	return b, err
 }
 
 // finishStage queues Finish on the game goroutine, unless the load was
 // cancelled meanwhile.
 func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
 	var v T
-	w := &work{name: l.Key, kind: l.Kind, st: &e.state, ready: l.Ready,
+	w := &work{name: l.Key, kind: l.Kind, st: &e.state, uses: l.Uses,
 		body: func(ctx context.Context, yield func(float64) bool) error {
 			var err error
-			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(0.5 + p/2) })
+			v, err = l.Finish(ctx, b, func(p float64) bool { return yield(e.split + p*(1-e.split)) })
 			return err
 		},
 		done: func(err error) bool { return e.complete(v, err) },
+	}
+	if l.Cost != nil {
+		w.cost = func() int64 { return l.Cost(b) }
 	}
 	s.mu.Lock()
 	cause := e.ctx.Err()
@@ -210,7 +231,7 @@ func finishStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T], b B) {
 		s.push(w)
 	}
 	s.mu.Unlock()
-	s.loading.Add(-1)
+	s.fetching.Add(-1)
 	if cause != nil {
 		s.ended(&e.state, e.fail(context.Cause(e.ctx)))
 	}

@@ -65,12 +65,12 @@ func TestLastReleaseCancelsTheLoad(t *testing.T) {
 		// Waiting for a worker: the Fetch never runs.
 		called := false
 		queued := load(t, s, "queued", func(context.Context) (int, error) { called = true; return 1, nil })
-		if st := s.Stats(); st.Loading != 2 {
-			t.Fatalf("Loading = %d, want 2", st.Loading)
+		if st := s.Stats(); st.Fetching != 2 {
+			t.Fatalf("Fetching = %d, want 2", st.Fetching)
 		}
 		queued.Release()
-		if !errors.Is(queued.Err(), workslicer.ErrReleased) || s.Stats().Loading != 1 {
-			t.Fatalf("released while queued: err %v, loading %d", queued.Err(), s.Stats().Loading)
+		if !errors.Is(queued.Err(), workslicer.ErrReleased) || s.Stats().Fetching != 1 {
+			t.Fatalf("released while queued: err %v, fetching %d", queued.Err(), s.Stats().Fetching)
 		}
 		close(unblock)
 		synctest.Wait()
@@ -140,8 +140,8 @@ func TestContextReleasesALoad(t *testing.T) {
 		}
 		cancel()
 		synctest.Wait()
-		if !errors.Is(h.Err(), workslicer.ErrReleased) || s.Stats().Loading != 0 {
-			t.Fatalf("err %v, loading %d", h.Err(), s.Stats().Loading)
+		if !errors.Is(h.Err(), workslicer.ErrReleased) || s.Stats().Fetching != 0 {
+			t.Fatalf("err %v, fetching %d", h.Err(), s.Stats().Fetching)
 		}
 		if _, err := workslicer.Load(ctx, s, workslicer.Loader[int, int]{Key: "k", Fetch: func(context.Context) (int, error) { return 1, nil }}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("Load with a done context: %v", err)
@@ -243,27 +243,36 @@ func TestLoadProgress(t *testing.T) {
 // same key with a higher priority raises the load's.
 func TestFetchPriorityAndRaise(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := newScheduler(t, workslicer.Options{Workers: 1})
-		unblock := make(chan struct{})
-		load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
-		synctest.Wait()
-		var order []string
-		for _, l := range []struct {
-			key string
-			p   workslicer.Priority
-		}{{"late-music", workslicer.Background}, {"props", workslicer.Normal}, {"level", workslicer.Urgent}, {"late-music", workslicer.Urgent}} {
-			_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: l.key, Priority: l.p,
-				Fetch: func(context.Context) (int, error) { order = append(order, l.key); return 0, nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		queue, order, unblock := blockedFetches(t)
+		queue("late-music", workslicer.Background)
+		queue("props", workslicer.Normal)
+		queue("level", workslicer.Urgent)
+		queue("late-music", workslicer.Urgent)
 		close(unblock)
 		synctest.Wait()
-		if want := []string{"late-music", "level", "props"}; !slices.Equal(order, want) {
-			t.Fatalf("fetched %v, want %v", order, want)
+		if want := []string{"late-music", "level", "props"}; !slices.Equal(*order, want) {
+			t.Fatalf("fetched %v, want %v", *order, want)
 		}
 	})
+}
+
+// blockedFetches returns a function that queues loads behind a blocker on
+// one worker, the keys in the order they were fetched, and the channel
+// whose closing unblocks the worker.
+func blockedFetches(t *testing.T) (queue func(key string, p workslicer.Priority), order *[]string, unblock chan struct{}) {
+	s := newScheduler(t, workslicer.Options{Workers: 1})
+	unblock = make(chan struct{})
+	load(t, s, "blocker", func(context.Context) (int, error) { <-unblock; return 0, nil })
+	synctest.Wait()
+	order = new([]string)
+	queue = func(key string, p workslicer.Priority) {
+		_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: key, Priority: p,
+			Fetch: func(context.Context) (int, error) { *order = append(*order, key); return 0, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return queue, order, unblock
 }
 
 // No more than Options.Workers fetches run at once.
@@ -294,6 +303,57 @@ func TestWorkersAreBounded(t *testing.T) {
 		}
 		if most != 2 {
 			t.Fatalf("%d fetches ran at once; want 2", most)
+		}
+	})
+}
+
+// A waiting fetch gains a level per AgeStep: a Background fetch that
+// waited two steps goes before an Urgent one that came later.
+func TestFetchAgeing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		queue, order, unblock := blockedFetches(t)
+		queue("old-music", workslicer.Background)
+		queue("props", workslicer.Normal)
+		time.Sleep(2 * workslicer.DefaultAgeStep)
+		queue("level", workslicer.Urgent)
+		close(unblock)
+		synctest.Wait()
+		if want := []string{"props", "old-music", "level"}; !slices.Equal(*order, want) {
+			t.Fatalf("fetched %v, want %v", *order, want)
+		}
+	})
+}
+
+// A later Load with a higher priority raises a load whose Finish already
+// waits for the game goroutine.
+func TestRaiseReordersWaitingFinishes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newScheduler(t, workslicer.Options{Budget: ms})
+		var ran []string
+		start(t, s, costly("gate", "gate", workslicer.Urgent, 1, 5*ms, &ran))
+		loader := func(key string, p workslicer.Priority) workslicer.Loader[int, int] {
+			return workslicer.Loader[int, int]{Key: key, Priority: p,
+				Fetch: func(context.Context) (int, error) { return 0, nil },
+				Finish: func(ctx context.Context, v int, yield func(float64) bool) (int, error) {
+					ran = append(ran, key)
+					yield(0.5)
+					ran = append(ran, key)
+					return v, nil
+				}}
+		}
+		for _, key := range []string{"props", "music", "level"} {
+			if _, err := workslicer.Load(context.Background(), s, loader(key, workslicer.Normal)); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait() // queued in this order
+		}
+		frame(s, 1) // queues the finishes; runs only gate's chunk, over the budget
+		if _, err := workslicer.Load(context.Background(), s, loader("level", workslicer.Urgent)); err != nil {
+			t.Fatal(err)
+		}
+		frame(s, 1)
+		if want := []string{"gate", "level", "level", "props", "props", "music", "music"}; !slices.Equal(ran, want) {
+			t.Fatalf("ran %v, want %v", ran, want)
 		}
 	})
 }

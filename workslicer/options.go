@@ -38,10 +38,35 @@ type Options struct {
 
 	// OnOverrun, if set, is called from Run on the game goroutine after a
 	// chunk took more than 1.5×Budget (Unreal's warning threshold). Such a
-	// chunk should be split. Overruns are also counted in Stats.
+	// chunk should be split. Overruns are also counted in Stats. A panic
+	// in it is logged to Logger and goes no further.
 	OnOverrun func(Overrun)
-	// Logger receives panics in tasks, Fetch and Finish; each panic also
-	// becomes the error on the handle. Default slog.Default().
+	// StallAfter is how long a task or load may show no progress, on the
+	// game's clock, before OnStalled hears of it. The game's clock
+	// advances in EndFrame by the time since the last EndFrame, at most
+	// 250 ms per frame, so a game that stops calling EndFrame (paused,
+	// suspended, stopped in a debugger) does not age its work. Default 5 s.
+	StallAfter time.Duration
+	// OnStalled, if set, is called on the game goroutine, from EndFrame,
+	// when a task or load has shown no progress for StallAfter, such as a
+	// download that stopped sending; once, and again only after it moved.
+	// EndFrame then looks at every unfinished task and load each
+	// StallAfter/16 of the game's clock. Fetch goroutines carry the pprof
+	// label "workslicer.load" with the load's key, so a goroutine profile
+	// finds the read a Fetch waits in. A panic in it is logged.
+	OnStalled func(Stalled)
+	// OnFailure, if set, is called once for each task, Fetch or Finish
+	// that fails (returns an error, panics or calls runtime.Goexit), with
+	// the error its handle gets, to report failed loads. Work cancelled by
+	// Release, its context or Close has not failed, nor has work whose
+	// error is marked with Expected. It is called where the work failed:
+	// on the game goroutine for tasks and Finish, on a worker for Fetch,
+	// so it must be quick and safe for concurrent use. A panic in it is
+	// logged to Logger and goes no further.
+	OnFailure func(Failure)
+	// Logger receives panics and runtime.Goexit calls in tasks, Fetch and
+	// Finish, each of which also becomes the error on the handle, and
+	// panics in OnOverrun. Default slog.Default().
 	Logger *slog.Logger
 }
 
@@ -50,6 +75,7 @@ const (
 	DefaultBudget     = 4 * time.Millisecond
 	DefaultDeviations = 1.5
 	DefaultAgeStep    = 250 * time.Millisecond
+	DefaultStallAfter = 5 * time.Second
 )
 
 // resolve fills defaults and validates, naming the offending field.
@@ -61,6 +87,7 @@ func (o Options) resolve() (Options, error) {
 		{"Budget", o.Budget},
 		{"UrgentBudget", o.UrgentBudget},
 		{"AgeStep", o.AgeStep},
+		{"StallAfter", o.StallAfter},
 	}
 	for _, d := range durations {
 		if d.v < 0 {
@@ -81,6 +108,9 @@ func (o Options) resolve() (Options, error) {
 	}
 	if o.AgeStep == 0 {
 		o.AgeStep = DefaultAgeStep
+	}
+	if o.StallAfter == 0 {
+		o.StallAfter = DefaultStallAfter
 	}
 	if o.Workers == 0 {
 		o.Workers = runtime.GOMAXPROCS(0)

@@ -3,7 +3,10 @@ package workslicer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,10 +17,10 @@ import (
 // Scheduler runs sliced work within a time budget per frame.
 //
 // Threading: Run, EndFrame, Stats and Close are called from the game
-// goroutine (any one goroutine, never two at once); task bodies, Ready
-// functions and Finish stages run there, inside Run. Go, Load, Frame and
-// Running, and every Handle and Group method, are safe from any goroutine.
-// Fetch functions run on worker goroutines.
+// goroutine (any one goroutine, never two at once); task bodies, Cost
+// functions and Finish stages run there, inside Run. Go, Load, NewResource
+// and Running, and every Handle and Progress method, are safe from any
+// goroutine. Fetch functions run on worker goroutines.
 type Scheduler struct {
 	opts  Options
 	epoch time.Time
@@ -30,21 +33,28 @@ type Scheduler struct {
 	mu       sync.Mutex
 	closed   bool
 	loads    map[string]loadRef
-	fetches  []*fetch // waiting for a worker
-	incoming []*work  // ready for the game goroutine
+	shares   map[string]*stageTimes // by Kind
+	fetches  fetchQueue             // waiting for a worker
+	incoming []*work                // ready for the game goroutine
 	seq      uint64
+	started  []*state // unfinished work not yet watched, if OnStalled is set
 
 	incomingN atomic.Int64
 	cancels   atomic.Uint64 // bumped after a task context is cancelled
-	loading   atomic.Int64  // loads in the background stage
+	raises    atomic.Uint64 // bumped after Load raised a load's priority
+	fetching  atomic.Int64  // loads waiting for or running Fetch
 	running   atomic.Pointer[work]
-	frameNo   atomic.Uint64
 
 	// Game goroutine only.
 	inRun       bool
-	queue       []*work
-	spare       []*work
+	inside      *work // whose code runs now, for exitRun
+	queue       workQueue
+	arrived     []*work // taken from incoming; queued from nextArrived on
+	nextArrived int
 	seenCancels uint64
+	seenRaises  uint64
+	frameNo     uint64 // frames ended, for Resource
+	stalls      stallWatch
 	kinds       map[string]*estimate
 	frame       frameState
 	stats       Stats
@@ -69,11 +79,12 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, err
 	}
 	s := &Scheduler{
-		opts:  opts,
-		epoch: time.Now(),
-		sem:   semaphore.NewWeighted(int64(opts.Workers)),
-		loads: make(map[string]loadRef),
-		kinds: make(map[string]*estimate),
+		opts:   opts,
+		epoch:  time.Now(),
+		sem:    semaphore.NewWeighted(int64(opts.Workers)),
+		loads:  make(map[string]loadRef),
+		shares: make(map[string]*stageTimes),
+		kinds:  make(map[string]*estimate),
 	}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	return s, nil
@@ -87,34 +98,61 @@ func New(opts Options) (*Scheduler, error) {
 // nothing to do, Run returns at once; called from inside a task, it does
 // nothing.
 func (s *Scheduler) Run() {
-	if s.inRun || len(s.queue) == 0 && s.incomingN.Load() == 0 {
+	if s.inRun || s.queue.len() == 0 && s.arrivals() == 0 && s.incomingN.Load() == 0 {
 		return
 	}
 	s.inRun = true
 	start := s.elapsed()
-	s.drain(start)
+	defer s.exitRun(start)
+	until := start + s.opts.Budget - s.frame.spent // for drain
+	s.drain(start, until)
 	t := start
 	if s.reap() {
 		t = s.elapsed()
 	}
 	s.frame.budget = max(s.frame.budget, s.frameBudget())
 	for {
-		i := s.pick(t, s.frame.budget-s.frame.spent-(t-start))
-		if i < 0 {
+		w := s.pick(t, s.frame.budget-s.frame.spent-(t-start))
+		if w == nil {
 			break
 		}
-		t = s.runChunk(i, t)
-		s.drain(t)
+		t = s.runChunk(w, t)
+		s.drain(t, until)
 		if s.reap() {
 			t = s.elapsed()
 		}
 	}
-	if s.reap() { // Close or Release from the last chunk or a Ready
+	if s.reap() { // Close or Release from the last chunk or a Cost
 		t = s.elapsed()
 	}
 	s.running.Store(nil)
 	s.inRun = false
 	s.frame.spent += t - start
+}
+
+// exitRun leaves the scheduler ready for the next Run when Run did not
+// return: a task called runtime.Goexit, which settles its handle with
+// ErrGoexit and goes on to end the goroutine, as iter.Pull passes it on.
+func (s *Scheduler) exitRun(start time.Duration) {
+	if !s.inRun {
+		return
+	}
+	s.running.Store(nil)
+	s.inRun = false
+	s.frame.spent += s.elapsed() - start
+	w := s.inside
+	if w == nil {
+		return
+	}
+	s.inside = nil
+	if w.b != nil {
+		s.queue.remove(w)
+	}
+	w.next, w.stop = nil, nil
+	s.opts.Logger.Error("workslicer: task called runtime.Goexit, which ends the goroutine that called Run",
+		slog.String("task", w.name), slog.Int("step", w.steps))
+	err := fmt.Errorf("workslicer: task %q: %w", w.name, ErrGoexit)
+	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
 }
 
 // elapsed is the scheduler's clock: time since New, read with time.Since,
@@ -140,18 +178,16 @@ func (s *Scheduler) EndFrame() {
 		s.stats.Last = FrameStats{Spent: f.spent, Budget: f.budget, Chunks: f.chunks}
 	}
 	s.frame = frameState{}
-	s.frameNo.Add(1)
+	s.frameNo++
+	if s.opts.OnStalled != nil {
+		s.watchStalls()
+	}
 }
-
-// Frame returns how many frames EndFrame has closed. Work that limits
-// something per frame, such as bytes uploaded, compares it to notice a new
-// frame. Safe from any goroutine.
-func (s *Scheduler) Frame() uint64 { return s.frameNo.Load() }
 
 // Running names the chunk the game goroutine is running: its task's name
 // (a load's key) and its step, counted from 1. ok is false outside Run.
 // Between two chunks of one Run, which takes the scheduler nanoseconds
-// plus any Ready calls, it still names the earlier chunk; that saves an
+// plus any Cost calls, it still names the earlier chunk; that saves an
 // atomic store per chunk. A watchdog calls it from its own goroutine to
 // name the chunk a frame is stuck in.
 func (s *Scheduler) Running() (task string, step int, ok bool) {
@@ -187,14 +223,14 @@ type Stats struct {
 	Overruns    uint64     // chunks longer than 1.5×Options.Budget
 	LastOverrun Overrun    // the latest of those
 	Pending     int        // tasks and finishing stages waiting for the game goroutine
-	Loading     int        // loads waiting for or running Fetch
+	Fetching    int        // loads waiting for or running Fetch
 }
 
 // Stats returns the scheduler's counters. Call it on the game goroutine.
 func (s *Scheduler) Stats() Stats {
 	st := s.stats
-	st.Pending = len(s.queue) + int(s.incomingN.Load())
-	st.Loading = int(s.loading.Load())
+	st.Pending = s.queue.len() + s.arrivals() + int(s.incomingN.Load())
+	st.Fetching = int(s.fetching.Load())
 	return st
 }
 
@@ -211,8 +247,7 @@ func (s *Scheduler) Close() {
 		return
 	}
 	s.closed = true
-	fetches := s.fetches
-	s.fetches = nil
+	fetches := s.fetches.all()
 	for _, f := range fetches {
 		f.st.fetch = nil
 	}
@@ -220,7 +255,7 @@ func (s *Scheduler) Close() {
 	s.cancel(ErrClosed) // every task's context derives from s.ctx
 	s.cancels.Add(1)
 	for _, f := range fetches {
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		s.ended(f.st, f.st.fail(ErrClosed))
 	}
 	if !s.inRun {
@@ -230,12 +265,8 @@ func (s *Scheduler) Close() {
 
 // frameBudget is Budget, plus UrgentBudget while urgent work waits.
 func (s *Scheduler) frameBudget() time.Duration {
-	if s.opts.UrgentBudget > 0 {
-		for _, w := range s.queue {
-			if w.st.priority() >= int(Urgent) {
-				return s.opts.Budget + s.opts.UrgentBudget
-			}
-		}
+	if s.opts.UrgentBudget > 0 && s.queue.urgent() {
+		return s.opts.Budget + s.opts.UrgentBudget
 	}
 	return s.opts.Budget
 }
@@ -248,23 +279,53 @@ func (s *Scheduler) push(w *work) {
 	s.incomingN.Add(1)
 }
 
-// drain moves work pushed from other goroutines into the queue.
-func (s *Scheduler) drain(now time.Duration) {
-	if s.incomingN.Load() == 0 {
-		return
+// drainBatch is how much work drain adds between looks at the clock.
+const drainBatch = 64
+
+// drain moves work pushed from other goroutines into the queue, in the
+// order it arrived, and queued work whose priority Load raised to its new
+// bucket. Adding takes a few hundred ns per work when thousands arrive at
+// once, so drain stops between batches once the clock passes until; the
+// rest waits, behind older arrivals only, for the next call.
+func (s *Scheduler) drain(now, until time.Duration) {
+	if r := s.raises.Load(); r != s.seenRaises {
+		s.seenRaises = r
+		s.queue.rebucket()
 	}
+	for {
+		if s.arrivals() == 0 {
+			if s.incomingN.Load() == 0 {
+				return
+			}
+			s.take()
+		}
+		end := min(s.nextArrived+drainBatch, len(s.arrived))
+		for _, w := range s.arrived[s.nextArrived:end] {
+			w.since = now
+			w.est = s.estimate(w.kind)
+			s.queue.add(w)
+		}
+		s.nextArrived = end
+		if s.arrivals() == 0 && s.incomingN.Load() == 0 {
+			return
+		}
+		if now = s.elapsed(); now > until {
+			return
+		}
+	}
+}
+
+// arrivals counts the work taken from incoming but not yet queued.
+func (s *Scheduler) arrivals() int { return len(s.arrived) - s.nextArrived }
+
+// take swaps the drained arrivals for the work pushed since.
+func (s *Scheduler) take() {
+	clear(s.arrived)
 	s.mu.Lock()
-	in := s.incoming
-	s.incoming = s.spare[:0]
+	s.arrived, s.incoming = s.incoming, s.arrived[:0]
 	s.incomingN.Store(0)
 	s.mu.Unlock()
-	for _, w := range in {
-		w.since = now
-		w.est = s.estimate(w.kind)
-		s.queue = append(s.queue, w)
-	}
-	clear(in)
-	s.spare = in[:0]
+	s.nextArrived = 0
 }
 
 func (s *Scheduler) estimate(kind string) *estimate {
@@ -284,49 +345,49 @@ func (s *Scheduler) reap() bool {
 		return false
 	}
 	s.seenCancels = c
-	s.drain(s.elapsed())
+	s.drain(s.elapsed(), math.MaxInt64) // all of it, to stop what was cancelled
 	stopped := false
-	for i := 0; i < len(s.queue); {
-		w := s.queue[i]
+	for i := 0; i < s.queue.len(); {
+		w := s.queue.all[i]
 		if w.st.ctx.Err() == nil {
 			i++
 			continue
 		}
-		s.remove(i)
+		s.queue.remove(w) // moves the last work to i
 		s.stopWork(w, context.Cause(w.st.ctx))
 		stopped = true
 	}
 	return stopped
 }
 
-// remove deletes queue[i]; the queue's order does not matter.
-func (s *Scheduler) remove(i int) {
-	last := len(s.queue) - 1
-	s.queue[i] = s.queue[last]
-	s.queue[last] = nil
-	s.queue = s.queue[:last]
-}
-
-// pick returns the index of the next chunk to run, or -1. It takes the
-// most urgent ready task whose next chunk is predicted to fit in left; the
-// frame's first chunk is the most urgent ready task's, fitting or not.
-func (s *Scheduler) pick(now, left time.Duration) int {
+// pick returns the next work to run, or nil: the most urgent of its
+// queue's bucket candidates whose next chunk is predicted to fit in left
+// and whose Resource has room; the frame's first chunk need not fit in
+// left.
+func (s *Scheduler) pick(now, left time.Duration) *work {
 	first := s.frame.chunks == 0
 	if !first && left <= 0 {
-		return -1
+		return nil
 	}
-	best, bestPrio := -1, 0
-	for i, w := range s.queue {
-		if w.ready != nil && !w.isReady() {
+	var best *work
+	bestPrio := 0
+	for _, b := range s.queue.buckets {
+		w, p := b.candidate(now, s.age)
+		if w == nil || best != nil && (p < bestPrio || p == bestPrio && w.seq > best.seq) {
+			continue // cannot beat best: spares the prediction and Cost
+		}
+		if !first && b.key.est.predict(s.opts.Deviations) > left {
 			continue
 		}
-		if !first && w.est.predict(s.opts.Deviations) > left {
-			continue
+		if w.uses != nil {
+			s.inside = w
+			ok := w.admitted(s.frameNo)
+			s.inside = nil
+			if !ok {
+				continue
+			}
 		}
-		p := w.st.priority() + s.age(now-w.since)
-		if best < 0 || p > bestPrio || (p == bestPrio && w.seq < s.queue[best].seq) {
-			best, bestPrio = i, p
-		}
+		best, bestPrio = w, p
 	}
 	return best
 }
@@ -339,17 +400,21 @@ func (s *Scheduler) age(waited time.Duration) int {
 	return int(waited / s.opts.AgeStep)
 }
 
-// runChunk runs queue[i]'s next chunk, which starts at start, and returns
-// when it ended.
-func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
-	w := s.queue[i]
+// runChunk runs w's next chunk, which starts at start, and returns when it
+// ended.
+func (s *Scheduler) runChunk(w *work, start time.Duration) time.Duration {
 	w.steps++
 	w.step.Store(int64(w.steps))
 	if s.running.Load() != w { // a task often runs several chunks in a row
 		s.running.Store(w)
 	}
+	s.inside = w
 	progress, done, err := w.resume()
+	s.inside = nil
 	end := s.elapsed()
+	if w.uses != nil && w.charge > 0 {
+		w.uses.use(w.charge)
+	}
 	d := end - start
 	w.est.observe(d)
 	w.since = end
@@ -360,9 +425,10 @@ func (s *Scheduler) runChunk(i int, start time.Duration) time.Duration {
 	}
 	if !done {
 		w.st.setProgress(progress)
+		s.queue.ran(w)
 		return end
 	}
-	s.remove(i)
+	s.queue.remove(w)
 	s.finish(w, err)
 	return end
 }
@@ -372,8 +438,19 @@ func (s *Scheduler) overrun(w *work, d time.Duration) {
 	s.stats.Overruns++
 	s.stats.LastOverrun = o
 	if s.opts.OnOverrun != nil {
-		s.opts.OnOverrun(o)
+		s.onOverrun(o)
 	}
+}
+
+// onOverrun calls Options.OnOverrun, logging a panic instead of letting it
+// out of Run in the middle of a frame.
+func (s *Scheduler) onOverrun(o Overrun) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("workslicer: OnOverrun panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	s.opts.OnOverrun(o)
 }
 
 // finish settles work that ran to its end.
@@ -382,7 +459,25 @@ func (s *Scheduler) finish(w *work, err error) {
 		err = context.Cause(w.st.ctx) // cancellation wins, as in fetchStage
 	}
 	s.logPanic(err, "step", w.steps)
-	s.ended(w.st, w.done(err))
+	if err == nil && w.st.key != "" {
+		s.timeStages(w.st)
+	}
+	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
+}
+
+// settled forgets a failed load, like ended, and tells OnFailure about
+// the failure, unless the work was cancelled or err is Expected.
+func (s *Scheduler) settled(st *state, settled bool, stage string, step int, err error) {
+	s.ended(st, settled)
+	if !settled || err == nil || s.opts.OnFailure == nil || st.ctx.Err() != nil || isExpected(err) {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("workslicer: OnFailure panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	s.opts.OnFailure(Failure{Task: st.name, Kind: st.kind, Stage: stage, Step: step, Err: err})
 }
 
 // logPanic logs err if it is a panic; the error also reaches the handle,
@@ -399,7 +494,9 @@ func (s *Scheduler) logPanic(err error, attrs ...any) {
 func (s *Scheduler) stopWork(w *work, cause error) {
 	if w.stop != nil {
 		s.running.Store(w) // the rest of Body runs now
+		s.inside = w
 		w.stop()
+		s.inside = nil
 		s.running.Store(nil)
 		w.next, w.stop = nil, nil
 	}
@@ -438,10 +535,12 @@ func (s *Scheduler) release(st *state) {
 	// Cancelled under s.mu so that a finished Fetch either sees the
 	// cancellation or is queued before reap looks.
 	st.cancel(ErrReleased)
-	s.cancels.Add(1)
+	if !st.ended.Load() { // ended work is queued no more: nothing to reap
+		s.cancels.Add(1)
+	}
 	s.mu.Unlock()
 	if waiting {
-		s.loading.Add(-1)
+		s.fetching.Add(-1)
 		st.fail(ErrReleased)
 	}
 }

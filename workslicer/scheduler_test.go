@@ -451,7 +451,7 @@ func TestClose(t *testing.T) {
 		if _, err := s.Go(context.Background(), costly("late", "", 0, 1, 0, nil)); !errors.Is(err, workslicer.ErrClosed) {
 			t.Fatalf("Go after Close: %v", err)
 		}
-		if st := s.Stats(); st.Pending != 0 || st.Loading != 0 {
+		if st := s.Stats(); st.Pending != 0 || st.Fetching != 0 {
 			t.Fatalf("after Close: %+v", st)
 		}
 	})
@@ -476,7 +476,7 @@ func TestBadArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var nilCtx context.Context
-	var g workslicer.Group
+	var g workslicer.Progress
 	calls := []struct {
 		field string
 		err   error
@@ -484,6 +484,7 @@ func TestBadArguments(t *testing.T) {
 		{"Options.Budget", errOf(workslicer.New(workslicer.Options{Budget: -ms}))},
 		{"Options.UrgentBudget", errOf(workslicer.New(workslicer.Options{UrgentBudget: -ms}))},
 		{"Options.AgeStep", errOf(workslicer.New(workslicer.Options{AgeStep: -ms}))},
+		{"Options.StallAfter", errOf(workslicer.New(workslicer.Options{StallAfter: -ms}))},
 		{"Options.Workers", errOf(workslicer.New(workslicer.Options{Workers: -1}))},
 		{"Options.Deviations", errOf(workslicer.New(workslicer.Options{Deviations: -1}))},
 		{"Task.Name", errOf(s.Go(context.Background(), workslicer.Task{Body: body}))},
@@ -513,36 +514,6 @@ func TestBadArguments(t *testing.T) {
 func errOf[T any](_ T, err error) error { return err }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// Ready holds a task back without holding the others; a Ready that panics
-// fails its task.
-func TestReady(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := newScheduler(t, workslicer.Options{Budget: time.Second, Logger: discard()})
-		open := false
-		var ran []string
-		gated := costly("gated", "", workslicer.Urgent, 1, ms, &ran)
-		gated.Ready = func() bool { return open }
-		g := start(t, s, gated)
-		start(t, s, costly("free", "", workslicer.Normal, 1, ms, &ran))
-		broken := costly("broken", "", workslicer.Normal, 1, ms, &ran)
-		broken.Ready = func() bool { panic("ready broke") }
-		b := start(t, s, broken)
-		frame(s, 1)
-		if !slices.Equal(ran, []string{"free"}) || g.Progress() != 0 {
-			t.Fatalf("ran %v while gated was not ready", ran)
-		}
-		var pe *workslicer.PanicError
-		if !errors.As(b.Err(), &pe) || pe.Value != "ready broke" {
-			t.Fatalf("a panicking Ready: %v", b.Err())
-		}
-		open = true
-		frame(s, 1)
-		if !slices.Equal(ran, []string{"free", "gated"}) {
-			t.Fatalf("ran %v once gated was ready", ran)
-		}
-	})
-}
 
 // A task may release itself, close the scheduler or call Run; the
 // scheduler stays consistent.

@@ -35,14 +35,19 @@ type Task struct {
 	// the task. ctx is cancelled when the task is.
 	Step func(ctx context.Context) (progress float64, done bool, err error)
 
-	// Ready, if set, is asked on the game goroutine before each chunk; a
-	// task that is not ready is skipped until a later Run. A task limited
-	// per frame (bytes uploaded, say) returns false once its frame's share
-	// is spent. Default: always ready.
-	Ready func() bool
+	// Uses is the per-frame Resource that the task's chunks draw on, made
+	// by the same Scheduler. Default nil: the chunks are limited by time
+	// only.
+	Uses *Resource
+	// Cost returns how much of Uses the task's next chunk will take. Run
+	// calls it on the game goroutine, between chunks, whenever it weighs
+	// that chunk, so it must be quick and change nothing; the task updates
+	// what it returns as it goes. A negative cost or a panic fails the
+	// task. Required with Uses.
+	Cost func() int64
 }
 
-func (t *Task) check() error {
+func (t *Task) check(s *Scheduler) error {
 	switch {
 	case t.Name == "":
 		return fmt.Errorf("%w: Task.Name is empty", ErrInvalid)
@@ -50,6 +55,9 @@ func (t *Task) check() error {
 		return fmt.Errorf("%w: task %q: Task.Body and Task.Step are both nil; set one", ErrInvalid, t.Name)
 	case t.Body != nil && t.Step != nil:
 		return fmt.Errorf("%w: task %q: Task.Body and Task.Step are both set; set one", ErrInvalid, t.Name)
+	}
+	if err := checkUse(s, fmt.Sprintf("task %q", t.Name), "Task", t.Uses, t.Cost != nil); err != nil {
+		return err
 	}
 	return t.Priority.check("Task.Priority")
 }
@@ -62,15 +70,15 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 	if err := checkCall(ctx, s, "Go"); err != nil {
 		return nil, err
 	}
-	if err := t.check(); err != nil {
+	if err := t.check(s); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("workslicer: task %q: %w", t.Name, context.Cause(ctx))
 	}
-	e := newEntry[struct{}](s.ctx, t.Name, "", t.Priority)
+	e := newEntry[struct{}](s.ctx, t.Name, t.Kind, "", t.Priority)
 	e.refs = 1
-	w := &work{name: t.Name, kind: t.Kind, st: &e.state, body: t.Body, stepf: t.Step, ready: t.Ready,
+	w := &work{name: t.Name, kind: t.Kind, st: &e.state, body: t.Body, stepf: t.Step, uses: t.Uses, cost: t.Cost,
 		done: func(err error) bool { return e.complete(struct{}{}, err) }}
 	s.mu.Lock()
 	if s.closed {
@@ -78,6 +86,7 @@ func (s *Scheduler) Go(ctx context.Context, t Task) (*Handle[struct{}], error) {
 		return nil, fmt.Errorf("workslicer: task %q: %w", t.Name, ErrClosed)
 	}
 	s.push(w)
+	s.watch(&e.state)
 	s.mu.Unlock()
 	return newHandle(ctx, s, e), nil
 }
@@ -100,34 +109,56 @@ type work struct {
 	seq        uint64
 	body       func(ctx context.Context, yield func(float64) bool) error
 	stepf      func(ctx context.Context) (float64, bool, error)
-	ready      func() bool
+	uses       *Resource
+	cost       func() int64
 	done       func(error) bool // settles the handle; reports whether it did
 
 	step atomic.Int64 // steps, for Running on other goroutines
 
 	// Game goroutine only.
-	next  func() (float64, bool)
-	stop  func()
-	err   error // what body returned, or its panic, or Ready's
-	steps int
-	since time.Duration // last chunk or arrival, for ageing
-	est   *estimate
+	b            *bucket // nil when not queued
+	qi, hi       int     // index in workQueue.all and in b's heap
+	older, newer *work   // b's list by since
+	next         func() (float64, bool)
+	stop         func()
+	err          error // what body returned, or its panic, or Cost's failure
+	charge       int64 // what Cost said the next chunk takes
+	steps        int
+	since        time.Duration // last chunk or arrival, for ageing
+	est          *estimate
 }
 
-// isReady asks Ready. A Ready that panics counts as ready, so that the
-// next chunk ends the task with the panic.
-func (w *work) isReady() (ok bool) {
+// stage names what w runs, for Failure.
+func (w *work) stage() string {
+	if w.st.key == "" {
+		return "Task"
+	}
+	return "Finish"
+}
+
+func (w *work) order() uint64 { return w.seq }
+func (w *work) place(i int)   { w.hi = i }
+
+// admitted reports whether w's next chunk fits in what this frame has
+// left of w.uses. A Cost that panics or is negative fails the task at its
+// next chunk, so it counts as admitted.
+func (w *work) admitted(frame uint64) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.err, ok = panicError(w.name, r), true
 		}
 	}()
-	return w.ready()
+	w.charge = w.cost()
+	if w.charge < 0 {
+		w.err = fmt.Errorf("%w: task %q: Cost returned %d; it must not be negative", ErrInvalid, w.name, w.charge)
+		return true
+	}
+	return w.uses.fits(w.charge, frame)
 }
 
 // resume runs the next chunk.
 func (w *work) resume() (progress float64, done bool, err error) {
-	if err := w.err; err != nil { // Ready panicked
+	if err := w.err; err != nil { // Cost failed
 		if w.stop != nil {
 			w.stop()
 			w.next, w.stop = nil, nil

@@ -5,13 +5,15 @@
 // the frame: Ebitengine sends pixels to the GPU when it flushes its command
 // queue, on the game loop. Measured on Mesa llvmpipe, eight
 // NewImageFromImage calls of 2048×2048 made frames of 1.4 to 1.8 s. An
-// Uploader instead writes bands with WritePixels on a SubImage, as
-// workslicer tasks, and caps the bytes written per frame. The cap is
-// separate from the scheduler's time budget because WritePixels only
-// queues the copy; the GPU work happens later in the frame, outside the
-// time the scheduler measures. Load gives each image a texture of its own
-// unless Options.Atlas is set, so that loading never makes Ebitengine grow
-// and copy a shared atlas within one frame.
+// Uploader instead converts each decoded image to premultiplied RGBA on a
+// worker goroutine, then writes it in bands with WritePixels on a
+// SubImage, as workslicer tasks, so the game goroutine only creates images
+// and writes bands. The bytes written per frame are a workslicer.Resource
+// with a limit of their own, besides the scheduler's time budget, because
+// WritePixels only queues the copy; the GPU work happens later in the
+// frame, outside the time the scheduler measures. Load gives each image a
+// texture of its own unless Options.Atlas is set, so that loading never
+// makes Ebitengine grow and copy a shared atlas within one frame.
 //
 // Decode in the background and upload within the cap:
 //

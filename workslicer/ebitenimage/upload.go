@@ -18,8 +18,8 @@ type Options struct {
 	// 4 MiB, one 1024×1024 image. A row longer than the cap still goes,
 	// alone in its frame.
 	BytesPerFrame int
-	// BandBytes caps the bytes one chunk converts and writes, so that the
-	// scheduler can fit chunks into its time budget. Default 256 KiB.
+	// BandBytes caps the bytes one chunk writes, so that the scheduler can
+	// fit chunks into its time budget. Default 256 KiB.
 	BandBytes int
 	// Priority of the Uploader's work. Default workslicer.Normal.
 	Priority workslicer.Priority
@@ -65,19 +65,17 @@ func (o Options) resolve() (Options, error) {
 	return o, nil
 }
 
-// Uploader writes images into *ebiten.Image in row bands on a
-// workslicer.Scheduler, within a byte limit per frame.
+// Uploader writes premultiplied RGBA pixels into *ebiten.Image in row
+// bands, as workslicer tasks, within a byte limit per frame that is a
+// workslicer.Resource of its Scheduler.
 //
-// Threading: New, Upload and Load are safe from any goroutine. The bands
-// are written inside Scheduler.Run, on the game goroutine.
+// Threading: New, Upload and Load are safe from any goroutine. Load's
+// decode and its conversion to RGBA run on a worker goroutine; the game
+// goroutine, inside Scheduler.Run, only creates images and writes bands.
 type Uploader struct {
-	s    *workslicer.Scheduler
-	opts Options
-
-	// Game goroutine only.
-	frame uint64 // the Scheduler frame used counts bytes for
-	used  int
-	buf   []byte // converted band, reused: WritePixels copies it
+	s     *workslicer.Scheduler
+	opts  Options
+	bytes *workslicer.Resource
 }
 
 // New returns an Uploader that runs its work on s.
@@ -89,58 +87,94 @@ func New(s *workslicer.Scheduler, opts Options) (*Uploader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Uploader{s: s, opts: opts}, nil
+	bytes, err := s.NewResource("ebitenimage bytes", int64(opts.BytesPerFrame))
+	if err != nil {
+		return nil, err
+	}
+	return &Uploader{s: s, opts: opts, bytes: bytes}, nil
+}
+
+// ToRGBA returns img as premultiplied RGBA, the form Upload takes and an
+// *ebiten.Image holds: img itself if it is an *image.RGBA, else a copy
+// with the same bounds converted by draw.Draw. Converting is a pass over
+// every pixel, so call it off the game goroutine, as Load does. Safe from
+// any goroutine.
+func ToRGBA(img image.Image) *image.RGBA {
+	if rgba, ok := img.(*image.RGBA); ok {
+		return rgba
+	}
+	b := img.Bounds()
+	dst := image.NewRGBA(b)
+	draw.Draw(dst, b, img, b.Min, draw.Src)
+	return dst
 }
 
 // Upload writes src into dst, src's top-left corner at dst's, over as
-// many frames as the byte limit needs. dst must be at least as large as
-// src, and neither may change until the handle is done. name identifies
-// the work in the scheduler's reports.
-func (u *Uploader) Upload(ctx context.Context, name string, dst *ebiten.Image, src image.Image) (*workslicer.Handle[struct{}], error) {
+// many frames as the byte limit needs. src is premultiplied RGBA (see
+// ToRGBA); a sub-image of a larger one is written a row at a time. dst
+// must be at least as large as src, and neither may change until the
+// handle is done. name identifies the work in the scheduler's reports.
+func (u *Uploader) Upload(ctx context.Context, name string, dst *ebiten.Image, src *image.RGBA) (*workslicer.Handle[struct{}], error) {
 	if err := checkImages(dst, src); err != nil {
 		return nil, fmt.Errorf("%w: ebitenimage: upload %q: %v", workslicer.ErrInvalid, name, err)
 	}
+	b := u.bands(src)
 	return u.s.Go(ctx, workslicer.Task{
 		Name:     name,
 		Kind:     u.opts.Kind,
 		Priority: u.opts.Priority,
-		Ready:    u.ready,
+		Uses:     u.bytes,
+		Cost:     b.cost,
 		Body: func(ctx context.Context, yield func(float64) bool) error {
-			return u.write(ctx, dst, src, yield)
+			return b.write(ctx, dst, yield)
 		},
 	})
 }
 
-func checkImages(dst *ebiten.Image, src image.Image) error {
+func checkImages(dst *ebiten.Image, src *image.RGBA) error {
 	if dst == nil {
 		return fmt.Errorf("dst is nil")
 	}
 	if src == nil {
 		return fmt.Errorf("src is nil")
 	}
-	if d, s := dst.Bounds().Size(), src.Bounds().Size(); d.X < s.X || d.Y < s.Y {
+	if src.Rect.Empty() {
+		return fmt.Errorf("src is empty (%v)", src.Rect)
+	}
+	if d, s := dst.Bounds().Size(), src.Rect.Size(); d.X < s.X || d.Y < s.Y {
 		return fmt.Errorf("dst is %v, smaller than src (%v)", d, s)
 	}
 	return nil
 }
 
-// Load decodes an image on a worker goroutine with decode, then creates an
-// *ebiten.Image and uploads it in bands on the game goroutine. Loads of
-// one key share one load (see workslicer.Load).
+// Load decodes an image with decode and converts it to premultiplied RGBA
+// on a worker goroutine, then creates an *ebiten.Image and writes it in
+// bands on the game goroutine. Loads of one key share one load (see
+// workslicer.Load).
 func (u *Uploader) Load(ctx context.Context, key string, decode func(context.Context) (image.Image, error)) (*workslicer.Handle[*ebiten.Image], error) {
-	return workslicer.Load(ctx, u.s, workslicer.Loader[image.Image, *ebiten.Image]{
+	if decode == nil {
+		return nil, fmt.Errorf("%w: ebitenimage: load %q: decode is nil", workslicer.ErrInvalid, key)
+	}
+	return workslicer.Load(ctx, u.s, workslicer.Loader[*bands, *ebiten.Image]{
 		Key:      key,
 		Kind:     u.opts.Kind,
 		Priority: u.opts.Priority,
-		Fetch:    decode,
-		Ready:    u.ready,
-		Finish: func(ctx context.Context, src image.Image, yield func(float64) bool) (*ebiten.Image, error) {
-			if src == nil || src.Bounds().Empty() {
+		Fetch: func(ctx context.Context) (*bands, error) {
+			img, err := decode(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if img == nil || img.Bounds().Empty() {
 				return nil, fmt.Errorf("ebitenimage: load %q: decoded an empty image", key)
 			}
-			size := src.Bounds().Size()
+			return u.bands(ToRGBA(img)), nil
+		},
+		Uses: u.bytes,
+		Cost: (*bands).cost,
+		Finish: func(ctx context.Context, b *bands, yield func(float64) bool) (*ebiten.Image, error) {
+			size := b.src.Rect.Size()
 			dst := ebiten.NewImageWithOptions(image.Rect(0, 0, size.X, size.Y), &ebiten.NewImageOptions{Unmanaged: !u.opts.Atlas})
-			if err := u.write(ctx, dst, src, yield); err != nil {
+			if err := b.write(ctx, dst, yield); err != nil {
 				dst.Deallocate()
 				return nil, err
 			}
@@ -149,58 +183,52 @@ func (u *Uploader) Load(ctx context.Context, key string, decode func(context.Con
 	})
 }
 
-// ready reports whether this frame's bytes are not all spent.
-func (u *Uploader) ready() bool { return u.left() > 0 }
-
-// left returns the bytes this frame still allows.
-func (u *Uploader) left() int {
-	if f := u.s.Frame(); f != u.frame {
-		u.frame, u.used = f, 0
-	}
-	return u.opts.BytesPerFrame - u.used
+// bands is an upload of src, one band of rows per chunk.
+type bands struct {
+	src  *image.RGBA
+	rows int // per band
+	y    int // rows written; game goroutine only once the work is queued
 }
 
-// write uploads src into dst one band per chunk.
-func (u *Uploader) write(ctx context.Context, dst *ebiten.Image, src image.Image, yield func(float64) bool) error {
-	height := src.Bounds().Dy()
-	rowBytes := 4 * src.Bounds().Dx()
-	for y := 0; y < height; {
-		rows := min(u.left(), u.opts.BandBytes) / rowBytes
-		if rows == 0 && u.used > 0 {
-			u.used = u.opts.BytesPerFrame // the next row waits for a new frame
-			if !yield(float64(y) / float64(height)) {
-				return context.Cause(ctx)
-			}
-			continue
+func (u *Uploader) bands(src *image.RGBA) *bands {
+	rowBytes := 4 * src.Rect.Dx()
+	return &bands{src: src, rows: max(1, min(u.opts.BandBytes, u.opts.BytesPerFrame)/rowBytes)}
+}
+
+// cost is the bytes of the next band, for the scheduler's Resource.
+func (b *bands) cost() int64 {
+	return int64(min(b.rows, b.src.Rect.Dy()-b.y) * 4 * b.src.Rect.Dx())
+}
+
+// write writes the bands left into dst, yielding between them.
+func (b *bands) write(ctx context.Context, dst *ebiten.Image, yield func(float64) bool) error {
+	height := b.src.Rect.Dy()
+	for {
+		n := min(b.rows, height-b.y)
+		writeBand(dst, b.src, b.y, n)
+		if b.y += n; b.y == height {
+			return nil
 		}
-		rows = min(max(rows, 1), height-y)
-		u.writeBand(dst, src, y, rows)
-		u.used += rows * rowBytes
-		if y += rows; y < height && !yield(float64(y)/float64(height)) {
+		if !yield(float64(b.y) / float64(height)) {
 			return context.Cause(ctx)
 		}
 	}
-	return nil
 }
 
-// writeBand writes rows [y, y+rows) of src, counted from its top.
-func (u *Uploader) writeBand(dst *ebiten.Image, src image.Image, y, rows int) {
-	sb, db := src.Bounds(), dst.Bounds()
+// writeBand writes rows [y, y+n) of src, counted from its top, into the
+// same rows of dst.
+func writeBand(dst *ebiten.Image, src *image.RGBA, y, n int) {
+	sb, db := src.Rect, dst.Bounds()
 	w := sb.Dx()
-	var pix []byte
-	if rgba, ok := src.(*image.RGBA); ok && rgba.Stride == 4*w {
-		// Already premultiplied RGBA with contiguous rows: no conversion.
-		off := rgba.PixOffset(sb.Min.X, sb.Min.Y+y)
-		pix = rgba.Pix[off : off+rows*4*w]
-	} else {
-		n := rows * 4 * w
-		if cap(u.buf) < n {
-			u.buf = make([]byte, n)
-		}
-		band := &image.RGBA{Pix: u.buf[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, rows)}
-		draw.Draw(band, band.Rect, src, image.Pt(sb.Min.X, sb.Min.Y+y), draw.Src)
-		pix = band.Pix
+	off := src.PixOffset(sb.Min.X, sb.Min.Y+y)
+	if src.Stride == 4*w { // contiguous rows: one write
+		r := image.Rect(db.Min.X, db.Min.Y+y, db.Min.X+w, db.Min.Y+y+n)
+		dst.SubImage(r).(*ebiten.Image).WritePixels(src.Pix[off : off+4*w*n])
+		return
 	}
-	r := image.Rect(db.Min.X, db.Min.Y+y, db.Min.X+w, db.Min.Y+y+rows)
-	dst.SubImage(r).(*ebiten.Image).WritePixels(pix)
+	for i := range n { // a sub-image: one write per row
+		r := image.Rect(db.Min.X, db.Min.Y+y+i, db.Min.X+w, db.Min.Y+y+i+1)
+		row := off + i*src.Stride
+		dst.SubImage(r).(*ebiten.Image).WritePixels(src.Pix[row : row+4*w])
+	}
 }

@@ -141,16 +141,16 @@ func testLoadWithinTheCap(t *testing.T, atlas bool) {
 }
 
 // Upload writes into an existing, larger image: from premultiplied RGBA
-// with contiguous rows (written as is) and from a sub-image (converted).
+// with contiguous rows (a write per band) and from a sub-image of a larger
+// one (a write per row).
 func TestUploadIntoALargerImage(t *testing.T) {
 	s := newScheduler(t)
 	u := newUploader(t, s, ebitenimage.Options{BytesPerFrame: 20 << 10, BandBytes: 4 << 10})
-	rgba := image.NewRGBA(image.Rect(0, 0, 64, 50))
-	draw.Draw(rgba, rgba.Rect, pattern(64, 50), image.Point{}, draw.Src)
-	sub := pattern(90, 80).SubImage(image.Rect(10, 20, 70, 75))
+	rgba := ebitenimage.ToRGBA(pattern(64, 50))
+	sub := ebitenimage.ToRGBA(pattern(90, 80)).SubImage(image.Rect(10, 20, 70, 75)).(*image.RGBA)
 	for _, c := range []struct {
 		name string
-		src  image.Image
+		src  *image.RGBA
 	}{{"rgba", rgba}, {"sub-image", sub}} {
 		t.Run(c.name, func(t *testing.T) {
 			dst := ebiten.NewImage(100, 100)
@@ -192,7 +192,7 @@ func TestUploadsShareTheCap(t *testing.T) {
 	for i := range 3 {
 		dst := ebiten.NewImage(w, h)
 		defer dst.Deallocate()
-		hd, err := u.Upload(context.Background(), fmt.Sprint("image", i), dst, pattern(w, h))
+		hd, err := u.Upload(context.Background(), fmt.Sprint("image", i), dst, ebitenimage.ToRGBA(pattern(w, h)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,11 +261,12 @@ func TestBadArguments(t *testing.T) {
 		{"Options.BytesPerFrame", errOf(ebitenimage.New(s, ebitenimage.Options{BytesPerFrame: -1}))},
 		{"Options.BandBytes", errOf(ebitenimage.New(s, ebitenimage.Options{BandBytes: -1}))},
 		{"Options.Priority", errOf(ebitenimage.New(s, ebitenimage.Options{Priority: 3}))},
-		{"dst is nil", errOf(u.Upload(context.Background(), "x", nil, pattern(2, 2)))},
+		{"dst is nil", errOf(u.Upload(context.Background(), "x", nil, image.NewRGBA(image.Rect(0, 0, 2, 2))))},
 		{"src is nil", errOf(u.Upload(context.Background(), "x", small, nil))},
-		{"smaller than src", errOf(u.Upload(context.Background(), "x", small, pattern(5, 2)))},
-		{"Task.Name", errOf(u.Upload(context.Background(), "", small, pattern(2, 2)))},
-		{"Loader.Fetch", errOf(u.Load(context.Background(), "x", nil))},
+		{"smaller than src", errOf(u.Upload(context.Background(), "x", small, image.NewRGBA(image.Rect(0, 0, 5, 2))))},
+		{"Task.Name", errOf(u.Upload(context.Background(), "", small, image.NewRGBA(image.Rect(0, 0, 2, 2))))},
+		{"src is empty", errOf(u.Upload(context.Background(), "x", small, image.NewRGBA(image.Rect(0, 0, 0, 2))))},
+		{"decode is nil", errOf(u.Load(context.Background(), "x", nil))},
 		{"Loader.Key", errOf(u.Load(context.Background(), "", func(context.Context) (image.Image, error) { return nil, nil }))},
 	}
 	for _, c := range calls {
@@ -300,6 +301,7 @@ type loopGame struct {
 	src    image.Image
 	h      *workslicer.Handle[*ebiten.Image]
 	ticks  int
+	frames int // ended
 	result string
 }
 
@@ -328,15 +330,18 @@ func (g *loopGame) Update() error {
 		g.result = err.Error()
 	case !bytes.Equal(readPixels(img), premultiplied(g.src)):
 		g.result = "pixels differ from the source"
-	case g.s.Frame()+1 < 10: // the frames closed and this one
-		g.result = fmt.Sprintf("loaded in %d frames; 600 KB at 64 KiB per frame needs 10", g.s.Frame()+1)
+	case g.frames+1 < 10: // the frames ended and this one
+		g.result = fmt.Sprintf("loaded in %d frames; 600 KB at 64 KiB per frame needs 10", g.frames+1)
 	default:
 		g.result = "ok"
 	}
 	return ebiten.Termination
 }
 
-func (g *loopGame) Draw(*ebiten.Image) { g.s.EndFrame() }
+func (g *loopGame) Draw(*ebiten.Image) {
+	g.s.EndFrame()
+	g.frames++
+}
 
 func (g *loopGame) Layout(w, h int) (int, int) { return w, h }
 

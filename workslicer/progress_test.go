@@ -21,9 +21,9 @@ func (f *fakeProgress) Progress() float64 {
 }
 
 // The group weighs progress and projects the observed rate forward.
-func TestGroupProgressAndETA(t *testing.T) {
+func TestProgressAndETA(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var g workslicer.Group
+		var g workslicer.Progress
 		if g.Progress() != 1 {
 			t.Fatalf("an empty group's progress is %v, want 1", g.Progress())
 		}
@@ -57,10 +57,10 @@ func TestGroupProgressAndETA(t *testing.T) {
 }
 
 // With real handles, the bar reaches 1 exactly when every load has ended.
-func TestGroupOfHandles(t *testing.T) {
+func TestProgressOfHandles(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newScheduler(t, workslicer.Options{})
-		var g workslicer.Group
+		var g workslicer.Progress
 		release := make(chan struct{})
 		fast := load(t, s, "fast", func(context.Context) (int, error) { return 1, nil })
 		slow := load(t, s, "slow", func(context.Context) (int, error) { <-release; return 2, nil })
