@@ -25,7 +25,7 @@ type checker struct {
 	baselineAge time.Duration
 
 	stall  *activeStall
-	ending *activeStall // ended, and waiting for its dump or trace
+	ending *activeStall // ended, and waiting for what was asked for it
 	nextID uint64
 
 	sampler    *sampler
@@ -201,15 +201,14 @@ func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
 		s.apply(c, c.sampler.take(req))
 		return
 	}
-	s.detailing = req.dump || req.trace
 	c.inFlight = s
 	c.sampler.reqs <- req
 }
 
 // collect applies the async sampler's answer, if it has come, to the
-// stall it was for, if that stall is still being sampled or waits for its
-// dump or trace to end (ending). With wait set, it waits for an answer
-// that an ending stall waits for.
+// stall it was for, if that stall is still being sampled or has ended
+// waiting for it (ending). With wait set, it waits for an answer that an
+// ending stall waits for.
 func (c *checker) collect(wait bool) {
 	if c.inFlight == nil {
 		return
@@ -226,20 +225,20 @@ func (c *checker) collect(wait bool) {
 	}
 	s := c.inFlight
 	c.inFlight = nil
-	s.detailing = false
 	switch s {
 	case c.stall:
 		s.apply(c, res)
 	case c.ending:
-		s.apply(c, res)
 		c.ending = nil
-		c.deliver(Sink.StallEnded, s.snapshot())
+		s.apply(c, res)
+		c.finish(s)
 	}
 }
 
 // endStall ends the stall or hitch being sampled: its phase has returned.
-// A reported stall whose dump or trace has not come yet is passed on
-// ended when it comes, without holding up the checks meanwhile.
+// Its tier counts at once. If a sample, dump or trace asked for while it
+// lasted has not come yet, it is passed on (or its hitch culprit counted)
+// when that comes, without holding up the checks meanwhile.
 func (c *checker) endStall() {
 	s := c.stall
 	c.stall = nil
@@ -249,16 +248,25 @@ func (c *checker) endStall() {
 		s.Ended = true
 		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
-		if s.detailing {
-			c.ending = s
-			return
-		}
-		c.deliver(Sink.StallEnded, s.snapshot())
-	case !s.quiet && s.Duration >= c.opts.Hitch:
+	case s.quiet || s.Duration < c.opts.Hitch:
+		return
+	default:
 		c.w.frames.block(TierHitch)
-		if len(s.Stacks) > 0 {
-			c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
-		}
+	}
+	if c.inFlight == s {
+		c.ending = s
+		return
+	}
+	c.finish(s)
+}
+
+// finish passes an ended stall on, or counts an ended hitch's culprit.
+func (c *checker) finish(s *activeStall) {
+	switch {
+	case s.reported:
+		c.deliver(Sink.StallEnded, s.snapshot())
+	case len(s.Stacks) > 0:
+		c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
 	}
 }
 
@@ -284,7 +292,6 @@ type activeStall struct {
 	reported   bool          // StallStarted was delivered
 	quiet      bool          // not reported: a debugger is attached
 	detail     sampleRequest // the dump and trace still to ask for
-	detailing  bool          // they are asked for and have not come
 	requested  time.Time     // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time
