@@ -28,9 +28,11 @@ type checker struct {
 	ending *activeStall // ended, and waiting for what was asked for it
 	nextID uint64
 
-	sampler    *sampler
-	inFlight   *activeStall  // the stall a request to an async sampler is for
-	sampleCost time.Duration // what the last sample took
+	// samples takes the samples; details the dump and trace a stall
+	// asks for once, which may take long, so that neither waits for the
+	// other.
+	samples, details lane
+	sampleCost       time.Duration // what the last sample took
 	// ownWork is how long the last check itself took, mostly in the sink.
 	// It is not a suspension, so maxStep does not cut it.
 	ownWork time.Duration
@@ -39,7 +41,8 @@ type checker struct {
 // newChecker returns a checker whose sampler runs inline; run starts it on
 // a goroutine of its own.
 func newChecker(w *Watchdog) *checker {
-	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), sampler: newSampler(w, false)}
+	inline := newSampler(w, false)
+	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), samples: lane{s: inline}, details: lane{s: inline}}
 }
 
 // maxStep is the most one check may add to a stall. A process stopped by
@@ -177,62 +180,83 @@ func (c *checker) report(s *activeStall, now time.Time) {
 		s.DumpSkipped, s.detail.dump = n, false
 	}
 	c.deliver(Sink.StallStarted, s.snapshot())
-	if s.detail.dump || s.detail.trace {
-		c.request(s, now, s.detail)
-	}
+	c.request(s, now, s.detail)
 }
 
-// request asks the sampler for a sample, dump or trace for stall s. An async
-// sampler answers at a later check (collect); one request is in flight at
-// a time, and a request made meanwhile is dropped.
+// lane is a sampler and the stall whose request it is serving, if it runs
+// on a goroutine of its own; one request is in flight at a time.
+type lane struct {
+	s        *sampler
+	inFlight *activeStall
+}
+
+// busy reports whether an async sampler is serving a request.
+func (l *lane) busy() bool { return l.s.reqs != nil && l.inFlight != nil }
+
+// request asks for a sample, dump or trace for stall s. An async sampler
+// answers at a later check (collect); a request to a busy one is not made,
+// and is made again at a later check.
 func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
-	async := c.sampler.reqs != nil
-	if async && c.inFlight != nil {
-		return
-	}
-	if req.sample {
+	if req.sample && !c.samples.busy() {
 		s.requested = now
 		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
+		c.send(&c.samples, s, sampleRequest{sample: true})
 	}
-	if req.dump || req.trace {
+	if (req.dump || req.trace) && !c.details.busy() {
 		s.detail = sampleRequest{}
+		c.send(&c.details, s, sampleRequest{dump: req.dump, trace: req.trace})
 	}
-	if !async {
-		s.apply(c, c.sampler.take(req))
-		return
-	}
-	c.inFlight = s
-	c.sampler.reqs <- req
 }
 
-// collect applies the async sampler's answer, if it has come, to the
-// stall it was for, if that stall is still being sampled or has ended
-// waiting for it (ending). With wait set, it waits for an answer that an
+func (c *checker) send(l *lane, s *activeStall, req sampleRequest) {
+	if l.s.reqs == nil {
+		s.apply(c, l.s.take(req))
+		return
+	}
+	l.inFlight = s
+	l.s.reqs <- req
+}
+
+// collect applies the async samplers' answers that have come to the
+// stalls they were for, if those are still being sampled or have ended
+// waiting for them (ending). With wait set, it waits for the answers an
 // ending stall waits for.
 func (c *checker) collect(wait bool) {
-	if c.inFlight == nil {
+	c.collectLane(&c.samples, wait)
+	c.collectLane(&c.details, wait)
+}
+
+func (c *checker) collectLane(l *lane, wait bool) {
+	if l.inFlight == nil {
 		return
 	}
 	var res sampleResult
-	if wait && c.inFlight == c.ending {
-		res = <-c.sampler.results
+	if wait && l.inFlight == c.ending {
+		res = <-l.s.results
 	} else {
 		select {
-		case res = <-c.sampler.results:
+		case res = <-l.s.results:
 		default:
 			return
 		}
 	}
-	s := c.inFlight
-	c.inFlight = nil
+	s := l.inFlight
+	l.inFlight = nil
 	switch s {
 	case c.stall:
 		s.apply(c, res)
 	case c.ending:
-		c.ending = nil
 		s.apply(c, res)
-		c.finish(s)
+		if !c.waitsFor(s) {
+			c.ending = nil
+			c.finish(s)
+		}
 	}
+}
+
+// waitsFor reports whether an answer for s is still to come.
+func (c *checker) waitsFor(s *activeStall) bool {
+	return c.samples.inFlight == s || c.details.inFlight == s
 }
 
 // endStall ends the stall or hitch being sampled: its phase has returned.
@@ -253,7 +277,12 @@ func (c *checker) endStall() {
 	default:
 		c.w.frames.block(TierHitch)
 	}
-	if c.inFlight == s {
+	if c.waitsFor(s) {
+		if e := c.ending; e != nil {
+			// One stall waits at a time: the older one ends now, and
+			// what it waited for is dropped when it comes.
+			c.finish(e)
+		}
 		c.ending = s
 		return
 	}
