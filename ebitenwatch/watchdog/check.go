@@ -24,9 +24,10 @@ type checker struct {
 	baseline    runtimeSnapshot
 	baselineAge time.Duration
 
-	stall  *activeStall
-	ending *activeStall // ended, and waiting for what was asked for it
-	nextID uint64
+	stall   *activeStall
+	ending  *activeStall // ended, and waiting for what was asked for it
+	endedAt time.Time    // when ending's phase returned
+	nextID  uint64
 
 	// samples takes the samples; details the dump and trace a stall
 	// asks for once, which may take long, so that neither waits for the
@@ -55,6 +56,12 @@ func (c *checker) check(now time.Time) {
 	step := min(now.Sub(c.lastCheck), c.maxStep()+c.ownWork)
 	c.lastCheck = now
 	c.collect(false)
+	if c.ending != nil && now.Sub(c.endedAt) > maxEndingWait {
+		// Its phase has returned: a report must not stay in progress for
+		// long, whatever an overloaded machine does to the sampler.
+		c.finish(c.ending)
+		c.ending = nil
+	}
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
 	// Frames count from the first beat: start-up is not a frame.
@@ -283,11 +290,15 @@ func (c *checker) endStall() {
 			// what it waited for is dropped when it comes.
 			c.finish(e)
 		}
-		c.ending = s
+		c.ending, c.endedAt = s, c.lastCheck
 		return
 	}
 	c.finish(s)
 }
+
+// maxEndingWait is the longest an ended stall waits for a sample or dump
+// asked for it; one that comes later is dropped.
+const maxEndingWait = 5 * time.Second
 
 // finish passes an ended stall on, or counts an ended hitch's culprit.
 func (c *checker) finish(s *activeStall) {
