@@ -24,13 +24,16 @@ type checker struct {
 	baseline    runtimeSnapshot
 	baselineAge time.Duration
 
-	stall  *activeStall
-	ending *activeStall // ended, and waiting for its dump or trace
-	nextID uint64
+	stall   *activeStall
+	ending  *activeStall // ended, and waiting for what was asked for it
+	endedAt time.Time    // when ending's phase returned
+	nextID  uint64
 
-	sampler    *sampler
-	inFlight   *activeStall  // the stall a request to an async sampler is for
-	sampleCost time.Duration // what the last sample took
+	// samples takes the samples; details the dump and trace a stall
+	// asks for once, which may take long, so that neither waits for the
+	// other.
+	samples, details lane
+	sampleCost       time.Duration // what the last sample took
 	// ownWork is how long the last check itself took, mostly in the sink.
 	// It is not a suspension, so maxStep does not cut it.
 	ownWork time.Duration
@@ -39,7 +42,8 @@ type checker struct {
 // newChecker returns a checker whose sampler runs inline; run starts it on
 // a goroutine of its own.
 func newChecker(w *Watchdog) *checker {
-	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), sampler: newSampler(w, false)}
+	inline := newSampler(w, false)
+	return &checker{w: w, opts: w.opts, lastCheck: time.Now(), baseline: takeSnapshot(), samples: lane{s: inline}, details: lane{s: inline}}
 }
 
 // maxStep is the most one check may add to a stall. A process stopped by
@@ -52,6 +56,12 @@ func (c *checker) check(now time.Time) {
 	step := min(now.Sub(c.lastCheck), c.maxStep()+c.ownWork)
 	c.lastCheck = now
 	c.collect(false)
+	if c.ending != nil && now.Sub(c.endedAt) > maxEndingWait {
+		// Its phase has returned: a report must not stay in progress for
+		// long, whatever an overloaded machine does to the sampler.
+		c.finish(c.ending)
+		c.ending = nil
+	}
 	b := c.w.beat.Load()
 	paused := c.w.paused.Load() > 0 || c.externallyPaused(beatPhase(b))
 	// Frames count from the first beat: start-up is not a frame.
@@ -177,69 +187,89 @@ func (c *checker) report(s *activeStall, now time.Time) {
 		s.DumpSkipped, s.detail.dump = n, false
 	}
 	c.deliver(Sink.StallStarted, s.snapshot())
-	if s.detail.dump || s.detail.trace {
-		c.request(s, now, s.detail)
-	}
+	c.request(s, now, s.detail)
 }
 
-// request asks the sampler for a sample, dump or trace for stall s. An async
-// sampler answers at a later check (collect); one request is in flight at
-// a time, and a request made meanwhile is dropped.
+// lane is a sampler and the stall whose request it is serving, if it runs
+// on a goroutine of its own; one request is in flight at a time.
+type lane struct {
+	s        *sampler
+	inFlight *activeStall
+}
+
+// busy reports whether an async sampler is serving a request.
+func (l *lane) busy() bool { return l.s.reqs != nil && l.inFlight != nil }
+
+// request asks for a sample, dump or trace for stall s. An async sampler
+// answers at a later check (collect); a request to a busy one is not made,
+// and is made again at a later check.
 func (c *checker) request(s *activeStall, now time.Time, req sampleRequest) {
-	async := c.sampler.reqs != nil
-	if async && c.inFlight != nil {
-		return
-	}
-	if req.sample {
+	if req.sample && !c.samples.busy() {
 		s.requested = now
 		s.nextSample = now.Add(max(c.opts.SampleInterval, 10*c.sampleCost))
+		c.send(&c.samples, s, sampleRequest{sample: true})
 	}
-	if req.dump || req.trace {
+	if (req.dump || req.trace) && !c.details.busy() {
 		s.detail = sampleRequest{}
+		c.send(&c.details, s, sampleRequest{dump: req.dump, trace: req.trace})
 	}
-	if !async {
-		s.apply(c, c.sampler.take(req))
-		return
-	}
-	s.detailing = req.dump || req.trace
-	c.inFlight = s
-	c.sampler.reqs <- req
 }
 
-// collect applies the async sampler's answer, if it has come, to the
-// stall it was for, if that stall is still being sampled or waits for its
-// dump or trace to end (ending). With wait set, it waits for an answer
-// that an ending stall waits for.
+func (c *checker) send(l *lane, s *activeStall, req sampleRequest) {
+	if l.s.reqs == nil {
+		s.apply(c, l.s.take(req))
+		return
+	}
+	l.inFlight = s
+	l.s.reqs <- req
+}
+
+// collect applies the async samplers' answers that have come to the
+// stalls they were for, if those are still being sampled or have ended
+// waiting for them (ending). With wait set, it waits for the answers an
+// ending stall waits for.
 func (c *checker) collect(wait bool) {
-	if c.inFlight == nil {
+	c.collectLane(&c.samples, wait)
+	c.collectLane(&c.details, wait)
+}
+
+func (c *checker) collectLane(l *lane, wait bool) {
+	if l.inFlight == nil {
 		return
 	}
 	var res sampleResult
-	if wait && c.inFlight == c.ending {
-		res = <-c.sampler.results
+	if wait && l.inFlight == c.ending {
+		res = <-l.s.results
 	} else {
 		select {
-		case res = <-c.sampler.results:
+		case res = <-l.s.results:
 		default:
 			return
 		}
 	}
-	s := c.inFlight
-	c.inFlight = nil
-	s.detailing = false
+	s := l.inFlight
+	l.inFlight = nil
 	switch s {
 	case c.stall:
 		s.apply(c, res)
 	case c.ending:
 		s.apply(c, res)
-		c.ending = nil
-		c.deliver(Sink.StallEnded, s.snapshot())
+		if !c.waitsFor(s) {
+			c.ending = nil
+			c.finish(s)
+		}
 	}
 }
 
+// waitsFor reports whether an answer for s is still to come.
+func (c *checker) waitsFor(s *activeStall) bool {
+	return c.samples.inFlight == s || c.details.inFlight == s
+}
+
 // endStall ends the stall or hitch being sampled: its phase has returned.
-// A reported stall whose dump or trace has not come yet is passed on
-// ended when it comes, without holding up the checks meanwhile.
+// Its tier counts at once. If a sample, dump or trace asked for while it
+// lasted has not come yet, it is passed on (or its hitch culprit counted)
+// when that comes, without holding up the checks meanwhile.
 func (c *checker) endStall() {
 	s := c.stall
 	c.stall = nil
@@ -249,16 +279,34 @@ func (c *checker) endStall() {
 		s.Ended = true
 		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
-		if s.detailing {
-			c.ending = s
-			return
-		}
-		c.deliver(Sink.StallEnded, s.snapshot())
-	case !s.quiet && s.Duration >= c.opts.Hitch:
+	case s.quiet || s.Duration < c.opts.Hitch:
+		return
+	default:
 		c.w.frames.block(TierHitch)
-		if len(s.Stacks) > 0 {
-			c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
+	}
+	if c.waitsFor(s) {
+		if e := c.ending; e != nil {
+			// One stall waits at a time: the older one ends now, and
+			// what it waited for is dropped when it comes.
+			c.finish(e)
 		}
+		c.ending, c.endedAt = s, c.lastCheck
+		return
+	}
+	c.finish(s)
+}
+
+// maxEndingWait is the longest an ended stall waits for a sample or dump
+// asked for it; one that comes later is dropped.
+const maxEndingWait = 5 * time.Second
+
+// finish passes an ended stall on, or counts an ended hitch's culprit.
+func (c *checker) finish(s *activeStall) {
+	switch {
+	case s.reported:
+		c.deliver(Sink.StallEnded, s.snapshot())
+	case len(s.Stacks) > 0:
+		c.w.hitches.add(s.snapshot().Culprit.Function, s.Duration)
 	}
 }
 
@@ -284,7 +332,6 @@ type activeStall struct {
 	reported   bool          // StallStarted was delivered
 	quiet      bool          // not reported: a debugger is attached
 	detail     sampleRequest // the dump and trace still to ask for
-	detailing  bool          // they are asked for and have not come
 	requested  time.Time     // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time

@@ -196,7 +196,7 @@ func TestDumpBufferSizedFromLastDump(t *testing.T) {
 		go deepPark(6, stop)
 	}
 	_, c, _ := newTestChecker(t)
-	s := c.sampler
+	s := c.samples.s
 	first := s.dump(runtime.NumGoroutine())
 	if s.dumpPasses > 2 {
 		t.Errorf("the first dump of %d bytes took %d passes, want at most 2", len(first), s.dumpPasses)

@@ -33,9 +33,10 @@
 //     channel, runtime.netpollblock or a system call I/O, sync's semaphores
 //     a lock, runtime.gcAssistAlloc the GC; none of them: running). It
 //     keeps the innermost 32 frames of each stack.
-//   - A stall takes one runtime.Stack dump, right after StallStarted, for
-//     the report's goroutine list, the stuck goroutine's ID and its wait
-//     state as the runtime names it; and only while at most
+//   - A stall takes one runtime.Stack dump, right after StallStarted and
+//     on a second goroutine, for the report's goroutine list, the stuck
+//     goroutine's ID and its wait state as the runtime names it (the dump
+//     counts as a sample too); and only while at most
 //     Options.MaxDumpGoroutines (20,000) goroutines are alive, because
 //     above that it would stop the world for over 100 ms. Its buffer is
 //     sized from the last dump and capped at Options.MaxDumpBytes.

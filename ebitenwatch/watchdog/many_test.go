@@ -88,8 +88,11 @@ func TestManyGoroutines(t *testing.T) {
 		if s.Dump != nil || s.Goroutines != nil || s.DumpSkipped < 100000 {
 			t.Errorf("dump of %d bytes, %d goroutines, skipped at %d: want none kept at 100,000 goroutines", len(s.Dump), len(s.Goroutines), s.DumpSkipped)
 		}
-		if len(s.Stacks) == 0 || !strings.HasSuffix(s.Culprit.Function, ".nap") || s.Class != watchdog.ClassSleep {
-			t.Errorf("culprit %q class %v, want sleep in nap", s.Culprit.Function, s.Class)
+		// A sample takes about a second here under the race detector, and
+		// several on an overloaded machine: a stall may end before one is
+		// taken. Whatever was sampled must be right.
+		if s.Samples > 0 && (len(s.Stacks) == 0 || !strings.HasSuffix(s.Culprit.Function, ".nap") || s.Class != watchdog.ClassSleep) {
+			t.Errorf("culprit %q class %v after %d samples, want sleep in nap", s.Culprit.Function, s.Class, s.Samples)
 		}
 	}
 }

@@ -42,11 +42,12 @@ type Options struct {
 	// goroutine left out. Default 16 MiB.
 	MaxDumpBytes int
 
-	// SampleTags, if set, is called on the watchdog's sampling goroutine
-	// right after each sample; what it returns is kept with the stack that
-	// sample found (Stack.Tags, from its first sample), so tags and stack
-	// come from the same moment. It must be quick and must not block. A
-	// panic in it is recovered and logged.
+	// SampleTags, if set, is called right after each sample; what it
+	// returns is kept with the stack that sample found (Stack.Tags, from
+	// its first sample), so tags and stack come from the same moment. It
+	// runs on the watchdog's two sampling goroutines, possibly at once, so
+	// it must be safe for concurrent use; it must be quick and must not
+	// block. A panic in it is recovered and logged.
 	SampleTags func() map[string]string
 
 	// InApp decides which frames are the game's own code. The zero rule

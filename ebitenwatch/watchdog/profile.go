@@ -68,10 +68,15 @@ func (p *profiler) stuck(rs []runtime.StackRecord, chain []string) *runtime.Stac
 	}
 	var best *runtime.StackRecord
 	bestScore := 0
+	var covered uint64
 	for i := range rs {
-		var covered uint64
-		for _, pc := range rs[i].Stack() {
-			covered |= p.info(pc).chain
+		// Goroutines parked in one place have equal records, often one
+		// after another: a comparison is cheaper than the lookups.
+		if i == 0 || rs[i].Stack0 != rs[i-1].Stack0 {
+			covered = 0
+			for _, pc := range rs[i].Stack() {
+				covered |= p.info(pc).chain
+			}
 		}
 		if score := bits.OnesCount64(covered); score > bestScore {
 			best, bestScore = &rs[i], score

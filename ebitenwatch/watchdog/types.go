@@ -202,7 +202,9 @@ type HitchCulprit struct {
 //
 // One stall gets exactly one StallStarted, then any number of
 // StallUpdated, then at most one StallEnded (none when the watchdog is
-// closed while the stall lasts).
+// closed while the stall lasts). A stall's StallEnded waits, for up to 5
+// seconds, for a sample or dump taken for it that has not come yet when its
+// phase returns, so the next stall's StallStarted may come first.
 type Sink interface {
 	// StallStarted is called as soon as a stall is detected, with the
 	// samples taken since Options.Hitch (none if none could be taken yet),

@@ -167,16 +167,18 @@ func (w *Watchdog) run() {
 	t := time.NewTicker(w.opts.CheckInterval)
 	defer t.Stop()
 	c := newChecker(w)
-	c.sampler = newSampler(w, true)
-	sampled := make(chan struct{})
-	go c.sampler.run(sampled)
-	defer func() {
-		close(c.sampler.reqs)
-		if c.inFlight != nil {
-			<-c.sampler.results
-		}
-		<-sampled
-	}()
+	for _, l := range []*lane{&c.samples, &c.details} {
+		l.s = newSampler(w, true)
+		done := make(chan struct{})
+		go l.s.run(done)
+		defer func() {
+			close(l.s.reqs)
+			if l.inFlight != nil {
+				<-l.s.results
+			}
+			<-done
+		}()
+	}
 	for {
 		select {
 		case <-w.done:
