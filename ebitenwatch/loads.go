@@ -14,7 +14,9 @@ import (
 // stalled loads the Watcher reports: its OnFailure and OnStalled call o's
 // own hooks, if set, and then report a Load Failed (unless the game marked
 // the error workslicer.Expected) or a Loading Stalled event, with the
-// stacks of the goroutines running a stalled load's Fetch. The reports are
+// stacks of the goroutines running a stalled load's Fetch. A load whose
+// Fetch still waits for a worker is not reported: the loads ahead of it
+// are. The reports are
 // made on a goroutine of the Watcher's, so the hooks do not wait for the
 // disk. The Watcher runs the Scheduler after every Update and ends its
 // frame after each Draw, as it does Options.Scheduler, which must then be
@@ -57,14 +59,19 @@ func (w *Watcher) loadFailed(f workslicer.Failure) {
 }
 
 // loadStalled reports a stall that OnStalled heard of, on the game
-// goroutine; the worker stacks are taken on the background goroutine.
+// goroutine; the worker stacks are taken on the background goroutine. A
+// Fetch that no goroutine runs is waiting for a worker behind other
+// loads: the loads ahead of it are the ones to report, so it is not.
 func (w *Watcher) loadStalled(s workslicer.Stalled) {
-	w.loads.count(func(c *loadCounts) { c.stalled++ })
 	w.bg.do(func() {
 		ls := report.LoadStall{Key: s.Task, Kind: s.Kind, Stage: s.Stage, Progress: s.Progress, For: s.For}
 		if s.Stage == "Fetch" {
-			ls.Workers = loadWorkers(s.Task, w.opts.Report.InApp)
+			if ls.Workers = loadWorkers(s.Task, w.opts.Report.InApp); len(ls.Workers) == 0 {
+				w.opts.Logger.Debug("framewatch: a load waiting for a worker is not reported as stalled", "key", s.Task, "for", s.For)
+				return
+			}
 		}
+		w.loads.count(func(c *loadCounts) { c.stalled++ })
 		w.rep.ReportLoadStalled(ls)
 	})
 }

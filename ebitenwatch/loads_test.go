@@ -159,7 +159,7 @@ func eventTitles(evs []*sentrytest.Event) []string {
 }
 
 // dripServer serves /stop: 4 KiB of 64 KiB and then nothing until the test
-// ends, and /drip: 64 KiB, 1 KiB every 40 ms.
+// ends, /drip: 64 KiB, 1 KiB every 40 ms, and /quick: 64 KiB at once.
 func dripServer(t *testing.T) *httptest.Server {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -202,7 +202,8 @@ func download(url string) func(ctx context.Context) ([]byte, error) {
 
 // A download whose server stops sending is reported as Loading Stalled
 // within StallAfter plus 10% of the game's clock, with the worker's stack
-// in the network read; a slow download that keeps moving is not.
+// in the network read; a slow download that keeps moving is not, nor one
+// that waits for a worker behind them.
 func TestStalledDownloadIsReported(t *testing.T) {
 	w, srv := newReportingWatcher(t)
 	const after = time.Second
@@ -214,7 +215,7 @@ func TestStalledDownloadIsReported(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var hs []*workslicer.Handle[[]byte]
-	for _, path := range []string{"/stop", "/drip"} {
+	for _, path := range []string{"/stop", "/drip", "/quick"} {
 		h, err := workslicer.Load(ctx, s, workslicer.Loader[[]byte, []byte]{Key: "net" + path + ".bin", Fetch: download(web.URL + path)})
 		if err != nil {
 			t.Fatal(err)
@@ -222,9 +223,11 @@ func TestStalledDownloadIsReported(t *testing.T) {
 		hs = append(hs, h)
 	}
 	// The drip takes 64 × 40 ms = 2.6 s, more than twice StallAfter.
-	frames(s, 20*time.Second, func() bool { return hs[1].Err() != nil || hs[1].Progress() == 1 })
-	if _, err := hs[1].Value(); err != nil {
-		t.Fatalf("the slow download failed: %v", err)
+	frames(s, 20*time.Second, func() bool { return hs[2].Err() != nil || hs[2].Progress() == 1 })
+	for _, h := range hs[1:] {
+		if _, err := h.Value(); err != nil {
+			t.Fatalf("download %s failed: %v", h.Name(), err)
+		}
 	}
 	evs := srv.WaitEvents(t, 1, 5*time.Second)
 	cancel()

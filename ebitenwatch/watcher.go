@@ -137,7 +137,7 @@ type Stats struct {
 	Reports report.Stats // what the reporter has spooled, sent and dropped
 
 	LoadsFailed  int           // failures of a NewScheduler's loads and tasks, Expected ones not counted
-	LoadsStalled int           // stalls of a NewScheduler's loads and tasks
+	LoadsStalled int           // stalls of a NewScheduler's loads and tasks that were reported
 	Unusable     int           // times the game became unusable (Watcher.Unusable): an errored session
 	UnusableNow  bool          // Unusable without Usable since
 	UnusableFor  time.Duration // how long the game was unusable, in all
