@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // TestScript builds the demo and runs its script under the test's display
@@ -23,7 +26,8 @@ func TestScript(t *testing.T) {
 	}
 	shot := filepath.Join(dir, "shot.png")
 	cmd := exec.Command(bin, "-script", "-json", "-screenshot", shot)
-	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+dir) // a spool of its own
+	sentry := sentrytest.New(t)
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+dir, "SENTRY_DSN="+sentry.DSN()) // a spool of its own
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -37,15 +41,19 @@ func TestScript(t *testing.T) {
 	// The host's and the scene's baselines first, then each scenario
 	// stalling and fixed.
 	const baselines = 2
-	if len(runs) != baselines+2*len(scenarios) {
-		t.Fatalf("got %d runs, want %d", len(runs), baselines+2*len(scenarios))
+	if want := baselines + 2*len(scenarios) + len(problemScenarios); len(runs) != want {
+		t.Fatalf("got %d runs, want %d", len(runs), want)
 	}
 	for i, want := range []Run{{Scenario: "host", Variant: "sleep loop"}, {Scenario: "idle", Variant: "baseline"}} {
 		if b := runs[i]; b.Scenario != want.Scenario || b.Variant != want.Variant || unexpectedReports(t, b) || b.Error != "" || b.P99GapMS < 15 {
 			t.Errorf("baseline run %d: %+v, want %s %s with frame gaps of at least a tick and no report", i, b, want.Scenario, want.Variant)
 		}
 	}
-	for i, r := range runs[baselines:] {
+	for i, r := range runs[baselines+2*len(scenarios):] {
+		checkProblem(t, r, problemScenarios[i])
+	}
+	checkFaults(t, sentry.Events())
+	for i, r := range runs[baselines : baselines+2*len(scenarios)] {
 		s := scenarios[i/2]
 		if r.Scenario != s.name || r.Error != "" {
 			t.Errorf("run %d: %+v", baselines+i, r)
@@ -123,4 +131,44 @@ func checkReported(t *testing.T, r Run, s *scenario) {
 		}
 	}
 	t.Errorf("%s stalling: %d reports %q; want one blaming %s with class %s", s.name, r.Reports, r.Titles, s.culprit, s.expectClass)
+}
+
+// checkProblem checks a run of a scenario that is not a frame stall: one
+// report, with the scenario's title, and the frames on time.
+func checkProblem(t *testing.T, r Run, s *scenario) {
+	t.Helper()
+	if r.Scenario != s.name || r.Variant != "reported" || r.Error != "" {
+		t.Errorf("%s: run %+v", s.name, r)
+		return
+	}
+	n := 0
+	for _, title := range r.Titles {
+		if strings.HasPrefix(title, s.expectTitle) {
+			n++
+		}
+	}
+	if n != 1 || (r.Reports != 1 && !hostTook(r, hostFreezes)) {
+		t.Errorf("%s: %d reports %q; want one titled %q", s.name, r.Reports, r.Titles, s.expectTitle)
+	}
+}
+
+// checkFaults checks that the thrashing load's stall, as Sentry received
+// it, counted major page faults: its reads waited for the disk.
+func checkFaults(t *testing.T, evs []*sentrytest.Event) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	for _, ev := range evs {
+		title := ev.Title()
+		if !strings.Contains(title, ": main.readAsset: ") && !strings.Contains(title, ": main.touch: ") {
+			continue
+		}
+		if f, _ := ev.Contexts["stall"]["major_page_faults"].(float64); f > 0 {
+			return
+		}
+		t.Errorf("%s: major_page_faults %v, want more than 0", title, ev.Contexts["stall"]["major_page_faults"])
+		return
+	}
+	t.Errorf("Sentry got no report of the thrashing load; got %d events", len(evs))
 }
