@@ -78,8 +78,9 @@ func run(f flags) error {
 	// One loader worker, not one per core: on 2 cores two decodes left the
 	// game loop and the renderer one core between them, and the fixed
 	// load's tick gaps grew from p99 about 25 ms to about 35 ms. Loads
-	// that stop moving for 2 s of the game's clock are reported.
-	sched, err := w.NewScheduler(workslicer.Options{Workers: 1, StallAfter: stallAfter, Logger: logger})
+	// that stop moving for 5 s of the game's clock (the default
+	// StallAfter) are reported.
+	sched, err := w.NewScheduler(workslicer.Options{Workers: 1, Logger: logger})
 	if err != nil {
 		return err
 	}

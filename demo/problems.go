@@ -23,14 +23,10 @@ var problemScenarios = []*scenario{
 	{name: "corrupt", title: "Corrupt asset", start: startCorrupt,
 		expectTitle: "Load Failed: backgrounds/night.png: decoding backgrounds/night.png: png: invalid format"},
 	{name: "stuck", title: "Download that stops", start: startStuck,
-		expectTitle: "Loading Stalled: dlc/music.ogg: no progress for 2."}, // 2.0 to 2.2 s: StallAfter plus 10%
+		expectTitle: "Loading Stalled: dlc/music.ogg: no progress for 5."}, // 5.0 to 5.5 s: StallAfter plus 10%
 	{name: "disconnect", title: "Server connection lost", start: startDisconnect,
 		expectTitle: "Game Unusable: disconnected: reading from the game server: unexpected EOF"},
 }
-
-// stallAfter is the demo's workslicer.Options.StallAfter: shorter than
-// the 5 s default, so the script does not wait long.
-const stallAfter = 2 * time.Second
 
 // ---- Corrupt asset ----
 
