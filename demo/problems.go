@@ -56,14 +56,25 @@ func startCorrupt(g *game, _ bool) {
 		g.finish(nil, err)
 		return
 	}
+	// The handle is released once OnFailure has heard of the failure:
+	// workslicer takes a failure whose last handle was released at once
+	// for a cancelled load, and does not report it.
+	failed := g.w.Stats().LoadsFailed
+	var doneAt time.Time
 	g.pending = &pending{label: "loading " + name, progress: h.Progress, poll: func() (bool, error) {
 		select {
 		case <-h.Done():
-			h.Release()
-			return true, nil // the failure is the scenario's point: reported, not an error of the demo's
 		default:
 			return false, nil
 		}
+		if doneAt.IsZero() {
+			doneAt = time.Now()
+		}
+		if g.w.Stats().LoadsFailed == failed && time.Since(doneAt) < 2*time.Second {
+			return false, nil
+		}
+		h.Release()
+		return true, nil // the failure is the scenario's point: reported, not an error of the demo's
 	}}
 }
 
