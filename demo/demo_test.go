@@ -5,8 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // TestScript builds the demo and runs its script under the test's display
@@ -23,7 +27,8 @@ func TestScript(t *testing.T) {
 	}
 	shot := filepath.Join(dir, "shot.png")
 	cmd := exec.Command(bin, "-script", "-json", "-screenshot", shot)
-	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+dir) // a spool of its own
+	sentry := sentrytest.New(t)
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+dir, "SENTRY_DSN="+sentry.DSN()) // a spool of its own
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -37,15 +42,19 @@ func TestScript(t *testing.T) {
 	// The host's and the scene's baselines first, then each scenario
 	// stalling and fixed.
 	const baselines = 2
-	if len(runs) != baselines+2*len(scenarios) {
-		t.Fatalf("got %d runs, want %d", len(runs), baselines+2*len(scenarios))
+	if want := baselines + 2*len(scenarios) + len(problemScenarios); len(runs) != want {
+		t.Fatalf("got %d runs, want %d", len(runs), want)
 	}
 	for i, want := range []Run{{Scenario: "host", Variant: "sleep loop"}, {Scenario: "idle", Variant: "baseline"}} {
 		if b := runs[i]; b.Scenario != want.Scenario || b.Variant != want.Variant || unexpectedReports(t, b) || b.Error != "" || b.P99GapMS < 15 {
 			t.Errorf("baseline run %d: %+v, want %s %s with frame gaps of at least a tick and no report", i, b, want.Scenario, want.Variant)
 		}
 	}
-	for i, r := range runs[baselines:] {
+	for i, r := range runs[baselines+2*len(scenarios):] {
+		checkProblem(t, r, problemScenarios[i])
+	}
+	checkFaults(t, sentry.Events())
+	for i, r := range runs[baselines : baselines+2*len(scenarios)] {
 		s := scenarios[i/2]
 		if r.Scenario != s.name || r.Error != "" {
 			t.Errorf("run %d: %+v", baselines+i, r)
@@ -118,9 +127,70 @@ func checkReported(t *testing.T, r Run, s *scenario) {
 		// A hang is reported when it reaches the Hang threshold, from the
 		// samples so far: the load's first seconds may be mostly
 		// readAsset's own working-set pass, touch.
-		if s.name == "load" && strings.Contains(title, ": main.touch: Update blocked for at least ") {
+		if s.name == "load" && thrashTitle(title) {
 			return
 		}
 	}
 	t.Errorf("%s stalling: %d reports %q; want one blaming %s with class %s", s.name, r.Reports, r.Titles, s.culprit, s.expectClass)
+}
+
+// checkProblem checks a run of a scenario that is not a frame stall: its
+// report, once, and no other report of a load or an unusable game. A
+// frozen frame of the host's (Ebitengine's render thread on a loaded
+// machine) is not held against it.
+func checkProblem(t *testing.T, r Run, s *scenario) {
+	t.Helper()
+	if r.Scenario != s.name || r.Variant != "reported" || r.Error != "" {
+		t.Errorf("%s: run %+v", s.name, r)
+		return
+	}
+	mine, problems := 0, 0
+	for _, title := range r.Titles {
+		if strings.HasPrefix(title, s.expectTitle) {
+			mine++
+		}
+		for _, typ := range []string{report.TypeLoadFailed, report.TypeLoadingStalled, report.TypeGameUnusable} {
+			if strings.HasPrefix(title, typ+": ") {
+				problems++
+			}
+		}
+	}
+	if mine != 1 || problems != 1 || r.Reports < 1 {
+		t.Errorf("%s: %d reports %q; want one titled %q", s.name, r.Reports, r.Titles, s.expectTitle)
+	}
+}
+
+// checkFaults checks that the thrashing load's stall, as Sentry received
+// it, counted major page faults: its reads waited for the disk.
+func checkFaults(t *testing.T, evs []*sentrytest.Event) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	var titles []string
+	for _, ev := range evs {
+		title := ev.Title()
+		titles = append(titles, title)
+		if !thrashTitle(title) {
+			continue
+		}
+		if f, _ := ev.Contexts["stall"]["major_page_faults"].(float64); f <= 0 {
+			t.Errorf("%s: major_page_faults %v, want more than 0", title, ev.Contexts["stall"]["major_page_faults"])
+		}
+		return
+	}
+	t.Errorf("Sentry got no report of the thrashing load; got %q", titles)
+}
+
+// thrashTitle tells whether a report blames the thrashing load's reads:
+// readAsset itself, its working-set pass (touch), or the eviction of its
+// pages (evict), which the sampler may catch more often than the faults
+// that follow it.
+func thrashTitle(title string) bool {
+	for _, fn := range []string{"main.readAsset", "main.touch", "main.(*pack).evict"} {
+		if strings.Contains(title, ": "+fn+": Update blocked for at least ") {
+			return true
+		}
+	}
+	return false
 }

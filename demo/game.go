@@ -33,7 +33,7 @@ type game struct {
 
 	scenario *scenario
 	fixed    bool
-	thrash   bool
+	thrash   thrash
 	stallFor time.Duration
 
 	pending    *pending
@@ -51,14 +51,14 @@ type game struct {
 	pacer  pacer
 }
 
-func newGame(f flags, w *ebitenwatch.Watcher, s *workslicer.Scheduler, server *slowServer) *game {
+func newGame(f flags, w *ebitenwatch.Watcher, s *workslicer.Scheduler, server *slowServer, pk *pack) *game {
 	g := &game{
 		flags: f, w: w, sched: s, server: server,
 		world:    &world{},
 		grid:     newGrid(1500, 1500),
 		scenario: scenarioNamed(f.scenario),
 		fixed:    f.fixed,
-		thrash:   f.thrash,
+		thrash:   newThrash(pk),
 		stallFor: f.stallFor,
 	}
 	if f.script {
@@ -115,7 +115,7 @@ func (g *game) Update() error {
 }
 
 func (g *game) handleKeys() {
-	for i, s := range scenarios {
+	for i, s := range allScenarios() {
 		if inpututil.IsKeyJustPressed(ebiten.Key1 + ebiten.Key(i)) {
 			g.scenario = s
 		}
@@ -214,7 +214,7 @@ func (g *game) drawHUD(screen *ebiten.Image) {
 		fmt.Sprintf("reports  %d", st.Reports.Spooled),
 		"last     " + clip(st.Reports.LastTitle, 38),
 		"",
-		"1-4 scenario  V variant  Space run",
+		"1-7 scenario  V variant  Space run",
 		"F12 overlay",
 	}
 	ebitenutil.DebugPrintAt(screen, strings.Join(lines, "\n"), x+8, y+6)

@@ -2,11 +2,16 @@
 // the article that inspired framewatch: a thrashing asset load, a network
 // call, a lock wait and too much work in one tick. Each has a stalling
 // variant, which the watchdog reports, and a fixed one, which uses
-// workslicer or a background goroutine and keeps the scene moving.
+// workslicer or a background goroutine and keeps the scene moving. Three
+// more are the player's other "crashes", each reported once while every
+// frame is on time: a corrupt asset (Load Failed), a download whose server
+// stops sending (Loading Stalled) and a dropped server connection (Game
+// Unusable).
 //
-// Run it with `make demo`. Keys: 1-4 pick a scenario, V switches between
+// Run it with `make demo`. Keys: 1-7 pick a scenario, V switches between
 // stalling and fixed, Space runs it, F12 toggles the frame-time overlay.
-// With -script it runs every scenario, stalling then fixed, prints a table
+// With -script it runs every scenario, stalling then fixed (the last three
+// once), prints a table
 // (or JSON with -json) and exits; that is what `make demo` does without a
 // display.
 package main
@@ -49,7 +54,7 @@ func main() {
 	flag.BoolVar(&f.script, "script", false, "run every scenario, stalling then fixed, print a table and exit")
 	flag.BoolVar(&f.jsonOut, "json", false, "with -script, print JSON instead of a table")
 	flag.StringVar(&f.screenshot, "screenshot", "", "save a PNG of the screen to this file (with -script: during the fixed load)")
-	flag.StringVar(&f.scenario, "scenario", "load", "scenario to show first: load, network, lock or cpu")
+	flag.StringVar(&f.scenario, "scenario", "load", "scenario to show first: load, network, lock, cpu, corrupt, stuck or disconnect")
 	flag.BoolVar(&f.fixed, "fixed", false, "start with the fixed variant")
 	flag.BoolVar(&f.thrash, "thrash", true, "make asset reads slow and memory hungry, as on a thrashing machine")
 	flag.DurationVar(&f.stallFor, "stall", 2500*time.Millisecond, "how long the network and lock scenarios block")
@@ -62,26 +67,35 @@ func main() {
 
 func run(f flags) error {
 	if scenarioNamed(f.scenario) == nil {
-		return fmt.Errorf("-scenario %q: want load, network, lock or cpu", f.scenario)
-	}
-	// One loader worker, not one per core: on 2 cores two decodes left the
-	// game loop and the renderer one core between them, and the fixed
-	// load's tick gaps grew from p99 about 25 ms to about 35 ms.
-	sched, err := workslicer.New(workslicer.Options{Workers: 1})
-	if err != nil {
-		return err
+		return fmt.Errorf("-scenario %q: want load, network, lock, cpu, corrupt, stuck or disconnect", f.scenario)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := ebitenwatch.New(ebitenwatch.Options{Scheduler: sched, Overlay: true, Logger: logger})
+	w, err := ebitenwatch.New(ebitenwatch.Options{Overlay: true, Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	// One loader worker, not one per core: on 2 cores two decodes left the
+	// game loop and the renderer one core between them, and the fixed
+	// load's tick gaps grew from p99 about 25 ms to about 35 ms. Loads
+	// that stop moving for 5 s of the game's clock (the default
+	// StallAfter) are reported.
+	sched, err := w.NewScheduler(workslicer.Options{Workers: 1, Logger: logger})
+	if err != nil {
+		return err
+	}
 	server, err := startSlowServer(f.stallFor)
 	if err != nil {
 		return err
 	}
-	g := newGame(f, w, sched, server)
+	var pk *pack
+	if f.thrash {
+		if pk, err = openPack(packDir()); err != nil {
+			return err
+		}
+		defer pk.close()
+	}
+	g := newGame(f, w, sched, server, pk)
 	if f.script {
 		g.script.measureHost()
 	}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/framewatch/framewatch/ebitenwatch"
 	"github.com/framewatch/framewatch/internal/demorun"
 	"github.com/framewatch/framewatch/internal/steal"
 	"github.com/hajimehoshi/ebiten/v2"
@@ -51,6 +52,9 @@ func newScript(screenshot string) *script {
 	for _, s := range scenarios {
 		sc.plan = append(sc.plan, step{s, false}, step{s, true})
 	}
+	for _, s := range problemScenarios {
+		sc.plan = append(sc.plan, step{s, false})
+	}
 	return sc
 }
 
@@ -68,7 +72,7 @@ func (sc *script) step(g *game) error {
 			g.scenario, g.fixed = st.s, st.fixed
 			g.timing.reset()
 			sc.titles = nil
-			sc.stallsAt = g.w.Stats().Stalls
+			sc.stallsAt = reportCount(g.w.Stats())
 			sc.stealAt = steal.Now()
 			sc.phase, sc.ticks = 1, 0
 			g.trigger()
@@ -91,7 +95,7 @@ func (sc *script) record(g *game) {
 	st := sc.plan[sc.at]
 	r := g.timing.summary(st.s.name, st.variant(), sc.stealAt)
 	r.LoadMS = ms(g.lastTime)
-	r.Reports = int(g.w.Stats().Stalls - sc.stallsAt)
+	r.Reports = int(reportCount(g.w.Stats()) - sc.stallsAt)
 	r.Titles = append(r.Titles, sc.titles...)
 	if g.lastErr != nil {
 		r.Error = g.lastErr.Error()
@@ -113,10 +117,18 @@ func (sc *script) noteTitle(g *game) {
 	}
 }
 
+// reportCount counts the reports of the session so far: stalls, failed
+// and stalled loads, and times the game became unusable.
+func reportCount(st ebitenwatch.Stats) uint64 {
+	return st.Stalls + uint64(st.LoadsFailed+st.LoadsStalled+st.Unusable)
+}
+
 func (st step) variant() string {
 	switch {
 	case st.s == idle:
 		return "baseline"
+	case st.s.expectTitle != "":
+		return "reported"
 	case st.fixed:
 		return "fixed"
 	}

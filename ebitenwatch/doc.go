@@ -16,4 +16,12 @@
 // Watcher.Close instead. Package watchdog does the timing and sampling and
 // package report builds and delivers the reports; Options passes settings
 // to both.
+//
+// A player is stuck just as much when every frame is on time: a load that
+// failed, a loading bar that stopped, a lost server. A Scheduler made with
+// Watcher.NewScheduler reports its failed loads ("Load Failed") and loads
+// with no progress for StallAfter, 5 s of the game's clock by default
+// ("Loading Stalled", with the stacks of the goroutines running its
+// Fetch). Watcher.Unusable and Watcher.Usable report a game the player
+// cannot go on with ("Game Unusable"), once until it recovers.
 package ebitenwatch

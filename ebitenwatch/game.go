@@ -37,8 +37,8 @@ func (g *game) Update() error {
 		}
 	}()
 	err := g.g.Update()
-	if w.sched != nil {
-		w.sched.Run()
+	if s := w.sched.Load(); s != nil {
+		s.Run()
 	}
 	if w.ov != nil {
 		w.ov.endUpdate()
@@ -61,8 +61,8 @@ func (g *game) Draw(screen *ebiten.Image) {
 		}
 	}()
 	g.g.Draw(screen)
-	if w.sched != nil {
-		w.sched.EndFrame()
+	if s := w.sched.Load(); s != nil {
+		s.EndFrame()
 	}
 	if w.ov != nil {
 		w.ov.endDraw(screen)

@@ -168,10 +168,10 @@ func (o *overlay) refreshText() {
 	b = append(b, "  hang "...)
 	b = strconv.AppendUint(b, st.Hangs, 10)
 	b = append(b, '\n')
-	if o.w.sched == nil {
+	if sched := o.w.sched.Load(); sched == nil {
 		b = append(b, "no scheduler"...)
 	} else {
-		s := o.w.sched.Stats()
+		s := sched.Stats()
 		b = append(b, "slicer "...)
 		b = appendDuration(b, s.Last.Spent)
 		b = append(b, '/')

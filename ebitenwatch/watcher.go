@@ -23,9 +23,11 @@ type Watcher struct {
 	opts  Options
 	wd    *watchdog.Watchdog
 	rep   *report.Reporter
-	sched *workslicer.Scheduler
-	ov    *overlay // nil unless Options.Overlay
-	tick  uint64   // ebiten.Tick() at the last Update; game goroutine only
+	sched atomic.Pointer[workslicer.Scheduler] // set before the game runs
+	loads loadCounts
+	bg    *background // makes the reports of loads and Unusable
+	ov    *overlay    // nil unless Options.Overlay
+	tick  uint64      // ebiten.Tick() at the last Update; game goroutine only
 
 	// suspended is kept by a poller goroutine, because ebiten.IsFocused
 	// waits for the main thread, which may be busy for a long time.
@@ -52,7 +54,6 @@ func New(opts Options) (*Watcher, error) {
 	}
 	w := &Watcher{
 		opts:     opts,
-		sched:    opts.Scheduler,
 		stopPoll: make(chan struct{}),
 		polled:   make(chan struct{}),
 	}
@@ -72,6 +73,10 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Overlay {
 		w.ov = newOverlay(w)
 	}
+	if opts.Scheduler != nil {
+		w.sched.Store(opts.Scheduler)
+	}
+	w.bg = newBackground(opts.Logger)
 	go w.pollFocus()
 	return w, nil
 }
@@ -130,11 +135,19 @@ func (w *Watcher) Blocking(f func()) {
 type Stats struct {
 	watchdog.Stats
 	Reports report.Stats // what the reporter has spooled, sent and dropped
+
+	LoadsFailed  int           // failures of a NewScheduler's loads and tasks, Expected ones not counted
+	LoadsStalled int           // stalls of a NewScheduler's loads and tasks that were reported
+	Unusable     int           // times the game became unusable (Watcher.Unusable): an errored session
+	UnusableNow  bool          // Unusable without Usable since
+	UnusableFor  time.Duration // how long the game was unusable, in all
 }
 
 // Stats returns the session's statistics so far. Safe from any goroutine.
 func (w *Watcher) Stats() Stats {
-	return Stats{Stats: w.wd.Stats(), Reports: w.rep.Stats()}
+	st := Stats{Stats: w.wd.Stats(), Reports: w.rep.Stats()}
+	w.loads.fill(&st)
+	return st
 }
 
 // Close stops watching, logs a session summary, and closes the reporter: a
@@ -147,11 +160,14 @@ func (w *Watcher) Close() error {
 		close(w.stopPoll)
 		<-w.polled
 		w.closeErr = w.wd.Close()
+		w.bg.close()
 		st := w.Stats()
 		w.opts.Logger.Info("framewatch: session summary",
 			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
 			"p50", st.P50, "p99", st.P99, "max", st.Max, "longest_stall", st.Reports.LongestStall,
 			"reports", st.Reports.Sent+st.Reports.Spooled,
+			"loads_failed", st.LoadsFailed, "loads_stalled", st.LoadsStalled,
+			"unusable", st.Unusable, "unusable_for", st.UnusableFor,
 			"hitch_culprits", hitchSummary(w.wd.HitchCulprits(nil, watchdog.MaxStallHitches)))
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
 	})
@@ -221,10 +237,11 @@ func (s *sink) StallEnded(st *watchdog.Stall)   { s.rep.StallEnded(st) }
 // that a stall's workslicer tags come from the moment of its culprit
 // stack (watchdog.Options.SampleTags).
 func (s *sink) sampleTags() map[string]string {
-	if s.sched == nil {
+	sched := s.sched.Load()
+	if sched == nil {
 		return nil
 	}
-	task, step, ok := s.sched.Running()
+	task, step, ok := sched.Running()
 	if !ok {
 		return nil
 	}

@@ -34,6 +34,8 @@ func (r *core) print(rec *record, path string) {
 		}
 	} else if rec.Panic != nil {
 		frames = rec.Panic.Frames
+	} else if rec.Problem != nil {
+		frames = rec.Problem.Frames
 	}
 	if len(frames) > 0 {
 		b.WriteString("  stack, innermost first (* = your code):\n")

@@ -71,6 +71,8 @@ func toEvent(rec *record) *sentry.Event {
 			ev.Contexts["hitches"] = hitchesContext(st.Hitches)
 		}
 		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
+	} else if rec.Problem != nil {
+		rec.Problem.fill(ev, rec.Created)
 	} else {
 		p := rec.Panic
 		ev.Timestamp = rec.Created
@@ -91,6 +93,9 @@ func toEvent(rec *record) *sentry.Event {
 // exception is the report's exception: the stall's culprit stack or the
 // panic's.
 func (rec *record) exception() sentry.Exception {
+	if rec.Problem != nil {
+		return rec.Problem.exception()
+	}
 	if p := rec.Panic; p != nil {
 		return sentry.Exception{
 			Type: p.Type, Value: p.Message, ThreadID: uint64(max(p.Goroutine, 0)), Stacktrace: stacktrace(p.Frames),
@@ -122,6 +127,9 @@ func (rec *record) exception() sentry.Exception {
 func (rec *record) fingerprint() []string {
 	if p := rec.Panic; p != nil {
 		return nil
+	}
+	if p := rec.Problem; p != nil {
+		return p.Group
 	}
 	st := rec.Stall
 	var frames []watchdog.Frame

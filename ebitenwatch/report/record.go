@@ -38,6 +38,7 @@ type record struct {
 	Tags        map[string]string `json:"tags,omitempty"` // goos, goarch, ebiten and the stall's own tags
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
+	Problem     *problemRecord    `json:"problem,omitempty"` // a load that failed or stalled, an unusable game
 	Counts      counts            `json:"counts"`
 	Attachments []attachment      `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
@@ -201,6 +202,8 @@ func (rec *record) key() string {
 		return fingerprintKey(rec.legacy.Fingerprint)
 	case rec.Panic != nil:
 		return fingerprintKey(rec.panicKey())
+	case rec.Problem != nil:
+		return fingerprintKey(rec.Problem.Group)
 	}
 	return fingerprintKey(rec.fingerprint())
 }
@@ -304,8 +307,8 @@ func decodeRecord(data []byte) (*record, error) {
 	switch {
 	case rec.Created.IsZero():
 		return nil, errors.New("no creation time")
-	case (rec.Stall == nil) == (rec.Panic == nil):
-		return nil, errors.New("neither a stall nor a panic")
+	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Problem != nil) != 1:
+		return nil, errors.New("not exactly one of a stall, a panic and a problem")
 	case rec.ID == "":
 		return nil, errors.New("no event ID")
 	}
