@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -114,4 +116,30 @@ func TestPanickingOnFailureIsContained(t *testing.T) {
 			t.Fatalf("the panic was not logged: %q", logged.String())
 		}
 	})
+}
+
+// A game that releases a handle as soon as it is done, as the demo did,
+// cancels its load then; the failure that ended the load is still heard.
+func TestFailureHeardWhenReleasedAtOnce(t *testing.T) {
+	const loads = 300
+	var heard atomic.Int32
+	s := newScheduler(t, workslicer.Options{Logger: discard(), OnFailure: func(workslicer.Failure) { heard.Add(1) }})
+	var wg sync.WaitGroup
+	for i := range loads {
+		h, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{
+			Key:   fmt.Sprintf("broken-%d.png", i),
+			Fetch: func(context.Context) (int, error) { return 0, errors.New("truncated file") },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			<-h.Done()
+			h.Release()
+		})
+	}
+	wg.Wait()
+	if n := heard.Load(); n != loads {
+		t.Errorf("OnFailure heard %d of %d failed loads released as soon as they were done", n, loads)
+	}
 }

@@ -149,7 +149,7 @@ func (s *Scheduler) exitWorker(f **fetch) {
 	s.opts.Logger.Error("workslicer: Fetch called runtime.Goexit", slog.String("task", st.name))
 	s.fetching.Add(-1)
 	err := fmt.Errorf("workslicer: load %q: %w", st.name, ErrGoexit)
-	s.settled(st, st.fail(err), "Fetch", 0, err)
+	s.settled(st, st.fail, "Fetch", 0, err)
 	s.mu.Lock()
 	s.sem.Release(1)
 	s.pump()
@@ -185,7 +185,7 @@ func fetchStage[B, T any](s *Scheduler, e *entry[T], l Loader[B, T]) {
 	case err != nil:
 		s.fetching.Add(-1)
 		s.logPanic(err, "stage", "Fetch")
-		s.settled(&e.state, e.fail(err), "Fetch", 0, err)
+		s.settled(&e.state, e.fail, "Fetch", 0, err)
 	case l.Finish == nil:
 		v, _ := any(b).(T)
 		s.fetching.Add(-1)

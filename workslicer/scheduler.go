@@ -152,7 +152,7 @@ func (s *Scheduler) exitRun(start time.Duration) {
 	s.opts.Logger.Error("workslicer: task called runtime.Goexit, which ends the goroutine that called Run",
 		slog.String("task", w.name), slog.Int("step", w.steps))
 	err := fmt.Errorf("workslicer: task %q: %w", w.name, ErrGoexit)
-	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
+	s.settled(w.st, w.done, w.stage(), w.steps, err)
 }
 
 // elapsed is the scheduler's clock: time since New, read with time.Since,
@@ -462,14 +462,19 @@ func (s *Scheduler) finish(w *work, err error) {
 	if err == nil && w.st.key != "" {
 		s.timeStages(w.st)
 	}
-	s.settled(w.st, w.done(err), w.stage(), w.steps, err)
+	s.settled(w.st, w.done, w.stage(), w.steps, err)
 }
 
-// settled forgets a failed load, like ended, and tells OnFailure about
-// the failure, unless the work was cancelled or err is Expected.
-func (s *Scheduler) settled(st *state, settled bool, stage string, step int, err error) {
+// settled settles st's handle with err through settle, forgets a failed
+// load, like ended, and tells OnFailure about the failure, unless the work
+// was cancelled or err is Expected. Cancellation is judged before the
+// handle settles: a game that releases a handle as soon as it is done
+// cancels it then, and must not hide the failure that ended it.
+func (s *Scheduler) settled(st *state, settle func(error) bool, stage string, step int, err error) {
+	report := err != nil && s.opts.OnFailure != nil && st.ctx.Err() == nil && !isExpected(err)
+	settled := settle(err)
 	s.ended(st, settled)
-	if !settled || err == nil || s.opts.OnFailure == nil || st.ctx.Err() != nil || isExpected(err) {
+	if !settled || !report {
 		return
 	}
 	defer func() {
