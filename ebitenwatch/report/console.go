@@ -34,6 +34,8 @@ func (r *core) print(rec *record, path string) {
 		}
 	} else if rec.Panic != nil {
 		frames = rec.Panic.Frames
+	} else if rec.Crash != nil {
+		frames = rec.Crash.Frames
 	}
 	if len(frames) > 0 {
 		b.WriteString("  stack, innermost first (* = your code):\n")

@@ -68,6 +68,8 @@ func toEvent(rec *record) *sentry.Event {
 		ev.Contexts["frame"] = frameContext(st)
 		ev.Contexts["stall"] = stallContext(st)
 		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
+	} else if rec.Crash != nil {
+		crashEvent(ev, rec)
 	} else {
 		p := rec.Panic
 		ev.Timestamp = rec.Created
@@ -88,6 +90,9 @@ func toEvent(rec *record) *sentry.Event {
 // exception is the report's exception: the stall's culprit stack or the
 // panic's.
 func (rec *record) exception() sentry.Exception {
+	if rec.Crash != nil {
+		return rec.Crash.exception()
+	}
 	if p := rec.Panic; p != nil {
 		return sentry.Exception{
 			Type: p.Type, Value: p.Message, ThreadID: uint64(max(p.Goroutine, 0)), Stacktrace: stacktrace(p.Frames),
@@ -117,7 +122,7 @@ func (rec *record) exception() sentry.Exception {
 // share one group per phase and class. Panics keep Sentry's own grouping
 // (nil); their rate-limit key is built the same way.
 func (rec *record) fingerprint() []string {
-	if p := rec.Panic; p != nil {
+	if rec.Panic != nil || rec.Crash != nil {
 		return nil
 	}
 	st := rec.Stall
@@ -207,6 +212,9 @@ func stallContext(st *stallRecord) sentry.Context {
 	if st.Tier == tierFatal {
 		c["killed"] = true
 		c["detected_tier"] = st.Detected
+	}
+	if st.HangEventID != "" {
+		c["hang_event_id"] = string(st.HangEventID)
 	}
 	return c
 }

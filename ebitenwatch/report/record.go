@@ -38,6 +38,7 @@ type record struct {
 	Tags        map[string]string `json:"tags,omitempty"` // goos, goarch, ebiten and the stall's own tags
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
+	Crash       *crashRecord      `json:"crash,omitempty"` // see crash.go
 	Counts      counts            `json:"counts"`
 	Attachments []attachment      `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
@@ -69,6 +70,9 @@ type stallRecord struct {
 	// HangSpooled is set on an in-progress record once its App Hanging has
 	// been spooled: the stall is then reported, whatever becomes of it.
 	HangSpooled bool `json:"hang_spooled,omitempty"`
+	// HangEventID is, on a Fatal App Hang of a stall killed after its App
+	// Hanging was sent, that App Hanging's event ID.
+	HangEventID sentry.EventID `json:"hang_event_id,omitempty"`
 }
 
 // panicRecord is a panic that left a phase.
@@ -149,6 +153,16 @@ func (rec *record) asFatal() *record {
 	return &c
 }
 
+// killedHang returns the Fatal App Hang of a stall whose App Hanging was
+// sent while it lasted and whose process then did not survive it: a new
+// event, naming the App Hanging's, with the stall as last recorded.
+func (rec *record) killedHang() *record {
+	c := rec.asFatal()
+	c.ID = newEventID()
+	c.Stall.HangEventID = rec.ID
+	return c
+}
+
 // keepThreads returns at most maxThreads goroutines, the stuck one first,
 // and how many were left out.
 func keepThreads(gs []watchdog.Goroutine, stuck int) ([]watchdog.Goroutine, int) {
@@ -198,6 +212,8 @@ func (rec *record) key() string {
 		return fingerprintKey(rec.legacy.Fingerprint)
 	case rec.Panic != nil:
 		return fingerprintKey(rec.panicKey())
+	case rec.Crash != nil:
+		return fingerprintKey(rec.Crash.key())
 	}
 	return fingerprintKey(rec.fingerprint())
 }
@@ -301,8 +317,8 @@ func decodeRecord(data []byte) (*record, error) {
 	switch {
 	case rec.Created.IsZero():
 		return nil, errors.New("no creation time")
-	case (rec.Stall == nil) == (rec.Panic == nil):
-		return nil, errors.New("neither a stall nor a panic")
+	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Crash != nil) != 1:
+		return nil, errors.New("not exactly one of a stall, a panic or a crash")
 	case rec.ID == "":
 		return nil, errors.New("no event ID")
 	}
@@ -310,4 +326,15 @@ func decodeRecord(data []byte) (*record, error) {
 		rec.Tags = map[string]string{}
 	}
 	return rec, nil
+}
+
+// kinds counts the kinds a record holds; a valid one holds exactly one.
+func kinds(has ...bool) int {
+	n := 0
+	for _, h := range has {
+		if h {
+			n++
+		}
+	}
+	return n
 }
