@@ -75,16 +75,51 @@ func parseCrash(output []byte, rule watchdog.InAppRule) (*crashRecord, error) {
 			break
 		}
 	}
-	if c.Type == "" {
-		return nil, errors.New("report: no \"panic:\" or \"fatal error:\" line in the crash output")
-	}
 	gs, _ := watchdog.ParseDump(output, rule)
-	if len(gs) > 0 {
-		c.Goroutine = gs[0].ID
-		c.Frames = panicFrames(gs[0].Frames)
-		c.Threads, c.ThreadsOmitted = keepThreads(gs, c.Goroutine)
+	if len(gs) == 0 {
+		return nil, errors.New("report: no goroutine in the crash output")
+	}
+	c.Goroutine = gs[0].ID
+	c.Frames = panicFrames(gs[0].Frames)
+	c.Threads, c.ThreadsOmitted = keepThreads(gs, c.Goroutine)
+	if c.Type == "" {
+		// The runtime prints a fatal error's own line before it copies its
+		// output to the crash output, so the message is read from where
+		// it was thrown.
+		c.Type, c.Message = TypeFatalError, thrownMessage(gs[0].Frames)
+		for len(c.Frames) > 0 && throwers[c.Frames[0].Function] != "" {
+			c.Frames = c.Frames[1:]
+		}
 	}
 	return c, nil
+}
+
+// throwers are the runtime functions a fatal error is thrown from, with
+// what each means; "" marks no more than a thrower.
+var throwers = map[string]string{
+	"runtime.throw":               "",
+	"runtime.fatal":               "",
+	"runtime.fatalthrow":          "",
+	"internal/runtime/maps.fatal": "concurrent map writes, or a map read, iterated or cloned during a write",
+	"runtime.newstack":            "stack overflow",
+	"runtime.morestack":           "stack overflow",
+	"runtime.(*mheap).sysAlloc":   "out of memory",
+	"runtime.(*mheap).grow":       "out of memory",
+	"runtime.(*mcache).refill":    "out of memory",
+}
+
+// thrownMessage names a fatal error by the runtime function it was thrown
+// from, or by the first function that is not the runtime's.
+func thrownMessage(frames []watchdog.Frame) string {
+	for _, f := range frames {
+		if m := throwers[f.Function]; m != "" {
+			return m
+		}
+		if _, ok := throwers[f.Function]; !ok {
+			return "thrown in " + f.Function + " (the runtime's message is on the game's standard error)"
+		}
+	}
+	return "the runtime's message is on the game's standard error"
 }
 
 // crashEvent fills the parts of ev that a crash sets.
