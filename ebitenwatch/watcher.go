@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/framewatch/framewatch/ebitenwatch/guardian"
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 	"github.com/framewatch/framewatch/workslicer"
@@ -23,6 +24,7 @@ type Watcher struct {
 	opts  Options
 	wd    *watchdog.Watchdog
 	rep   *report.Reporter
+	guard *guardian.Guardian // nil when off or not started
 	sched *workslicer.Scheduler
 	ov    *overlay // nil unless Options.Overlay
 	tick  uint64   // ebiten.Tick() at the last Update; game goroutine only
@@ -72,6 +74,7 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Overlay {
 		w.ov = newOverlay(w)
 	}
+	w.guard = startGuardian(opts, w.rep)
 	go w.pollFocus()
 	return w, nil
 }
@@ -154,6 +157,9 @@ func (w *Watcher) Close() error {
 			"reports", st.Reports.Sent+st.Reports.Spooled,
 			"hitch_culprits", hitchSummary(w.wd.HitchCulprits(nil, watchdog.MaxStallHitches)))
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
+		if w.guard != nil {
+			w.guard.Close()
+		}
 	})
 	return w.closeErr
 }
@@ -180,6 +186,9 @@ func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	// Reporting waits for delivery: not a stall of the game's.
 	w.wd.Pause()
 	w.rep.ReportPanic(r, p, debug.Stack())
+	if w.guard != nil {
+		w.guard.Reported() // reported: the crash output it brings is not
+	}
 	w.wd.Resume()
 	panic(r)
 }
