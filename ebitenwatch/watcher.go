@@ -74,7 +74,7 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Overlay {
 		w.ov = newOverlay(w)
 	}
-	w.guard = startGuardian(opts, w.rep)
+	w.guard = startGuardian(opts, w.rep, w.wd)
 	go w.pollFocus()
 	return w, nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package guardian_test
 
 import (
@@ -29,6 +31,7 @@ const (
 //	mapcrash dies of "fatal error: concurrent map writes"
 //	gopanic  a background goroutine panics
 //	exit     closes cleanly and exits with status 3
+//	loop     runs frames until killed
 //
 // It prints "guardian <pid>" once the guardian runs and "go" when it
 // begins its act.
@@ -39,12 +42,15 @@ func runChild(mode string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	g, err := guardian.Start(guardian.Options{SpoolDir: rep.SpoolDir(), Config: courier.Config(rep.Options()), Logger: log})
+	wd, err := watchdog.New(watchdog.Options{Sink: rep, Frozen: 200 * time.Millisecond, Hang: 5 * time.Second, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	wd, err := watchdog.New(watchdog.Options{Sink: rep, Frozen: 200 * time.Millisecond, Hang: 5 * time.Second, Logger: log})
+	g, err := guardian.Start(guardian.Options{
+		SpoolDir: rep.SpoolDir(), Config: courier.Config(rep.Options()), Logger: log,
+		Beat: wd.Beat, ProcessHang: 2 * time.Second,
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -66,6 +72,12 @@ func runChild(mode string) int {
 	case "gopanic":
 		go backgroundWork()
 		select {}
+	case "loop":
+		for tick := uint64(10); ; tick++ {
+			wd.Enter(watchdog.PhaseUpdate, tick)
+			time.Sleep(10 * time.Millisecond)
+			wd.Exit()
+		}
 	}
 	wd.Close()
 	rep.Close()

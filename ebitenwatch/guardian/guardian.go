@@ -22,6 +22,8 @@ const (
 	configEnv   = "FRAMEWATCH_GUARDIAN_CONFIG"  // Options.Config, base64
 	deadlineEnv = "FRAMEWATCH_GUARDIAN_UNTIL"   // the courier's deadline, Unix nanoseconds
 	timeoutEnv  = "FRAMEWATCH_GUARDIAN_TIMEOUT" // Options.DeliverTimeout
+	hangEnv     = "FRAMEWATCH_GUARDIAN_HANG"    // Options.ProcessHang; set when the beat file is fd 5
+	taskEnv     = "FRAMEWATCH_GUARDIAN_TASK"    // a courier's ProcessHang, JSON
 )
 
 // Messages the game writes on the life pipe before it closes it.
@@ -43,6 +45,16 @@ type Options struct {
 	// DeliverTimeout bounds how long after the game's end the guardian
 	// may take to deliver, courier included; then it exits. Default 4 s.
 	DeliverTimeout time.Duration
+	// Beat, when set, is the game loop's beat (watchdog.Watchdog.Beat),
+	// which a goroutine of the game writes to a file the guardian reads
+	// every 250 ms, with the time of the write. When for ProcessHang
+	// neither has changed (the loop is stuck and no goroutine of the game
+	// runs: a wedged runtime, a stopped or thrashing process) and no
+	// debugger is attached, the guardian reports a process hang itself
+	// with what /proc shows of the game. Linux only.
+	Beat func() uint64
+	// ProcessHang is that threshold. Default 10 s.
+	ProcessHang time.Duration
 	// Logger receives the guardian's start-up problems. Default
 	// slog.Default().
 	Logger *slog.Logger
@@ -54,6 +66,7 @@ type Guardian struct {
 	cmd    *exec.Cmd
 	life   *os.File
 	exited chan struct{}
+	stop   chan struct{} // ends the beat goroutine
 
 	mu     sync.Mutex // guards closed and writes to life
 	closed bool
@@ -72,6 +85,12 @@ func Start(o Options) (*Guardian, error) {
 	}
 	if o.DeliverTimeout == 0 {
 		o.DeliverTimeout = DefaultDeliverTimeout
+	}
+	if o.ProcessHang < 0 {
+		return nil, fmt.Errorf("guardian: Options.ProcessHang %v is negative", o.ProcessHang)
+	}
+	if o.ProcessHang == 0 {
+		o.ProcessHang = DefaultProcessHang
 	}
 	if why := unsupported(); why != "" {
 		return nil, fmt.Errorf("guardian: not started on %s: %s", runtime.GOOS, why)
@@ -97,13 +116,29 @@ func Start(o Options) (*Guardian, error) {
 		modeEnv+"=monitor", spoolEnv+"="+o.SpoolDir, pidEnv+"="+strconv.Itoa(os.Getpid()),
 		configEnv+"="+base64.StdEncoding.EncodeToString(o.Config), timeoutEnv+"="+o.DeliverTimeout.String())
 	cmd.ExtraFiles = []*os.File{lifeR, crashR} // fds 3 and 4
+	var beatFile *os.File
+	if o.Beat != nil {
+		if beatFile, err = beatFileIn(o.SpoolDir); err != nil {
+			lifeW.Close()
+			return nil, err
+		}
+		defer os.Remove(beatFile.Name())
+		cmd.ExtraFiles = append(cmd.ExtraFiles, beatFile) // fd 5
+		cmd.Env = append(cmd.Env, hangEnv+"="+o.ProcessHang.String())
+	}
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		lifeW.Close()
+		if beatFile != nil {
+			beatFile.Close()
+		}
 		return nil, fmt.Errorf("guardian: starting %s: %w", exe, err)
 	}
-	g := &Guardian{cmd: cmd, life: lifeW, exited: make(chan struct{})}
+	g := &Guardian{cmd: cmd, life: lifeW, exited: make(chan struct{}), stop: make(chan struct{})}
+	if beatFile != nil {
+		go g.beatLoop(beatFile, o.Beat, g.stop)
+	}
 	go func() {
 		cmd.Wait()
 		close(g.exited)
@@ -144,6 +179,7 @@ func (g *Guardian) Close() error {
 		return nil
 	}
 	g.closed = true
+	close(g.stop)
 	debug.SetCrashOutput(nil, debug.CrashOptions{})
 	g.life.Close()
 	g.mu.Unlock()
@@ -152,4 +188,19 @@ func (g *Guardian) Close() error {
 	case <-time.After(time.Second):
 	}
 	return nil
+}
+
+// beatFileIn creates the beat file in dir; Start unlinks it once the
+// guardian has it open.
+func beatFileIn(dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, ".beat-*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("guardian: creating the beat file: %w", err)
+	}
+	if _, err := f.Write(make([]byte, beatSize)); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("guardian: writing the beat file: %w", err)
+	}
+	return f, nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package guardian_test
 
 import (
@@ -186,5 +188,48 @@ func TestGuardianEndsWithTheGame(t *testing.T) {
 	t.Logf("guardian gone %v after the game", waitGone(t, c.guardian, 3*time.Second).Round(time.Millisecond))
 	if n := srv.Requests(); n != 0 {
 		t.Errorf("%d requests to Sentry after a clean exit", n)
+	}
+}
+
+// SIGSTOP of the whole game stops its loop and every goroutine, the
+// watchdog's too, as a wedged runtime or a thrashing machine would: the
+// guardian, reading both beats from outside, reports a process hang with
+// what /proc shows once neither moved for ProcessHang (2 s here). A
+// shorter stop, as from a debugger's break or job control, is no hang.
+func TestStoppedProcessIsReportedByTheGuardian(t *testing.T) {
+	srv := sentrytest.New(t)
+	c := startChild(t, "loop", t.TempDir(), srv.DSN())
+	time.Sleep(500 * time.Millisecond)
+	c.cmd.Process.Signal(syscall.SIGSTOP)
+	time.Sleep(time.Second)
+	c.cmd.Process.Signal(syscall.SIGCONT)
+	time.Sleep(3 * time.Second)
+	if n := srv.Requests(); n != 0 {
+		for _, e := range srv.Events() {
+			t.Logf("event: %s", e.Title())
+		}
+		t.Fatalf("%d requests after a 1 s stop, want none", n)
+	}
+
+	c.cmd.Process.Signal(syscall.SIGSTOP)
+	stopped := time.Now()
+	evs := srv.WaitEvents(t, 1, 10*time.Second)
+	c.cmd.Process.Signal(syscall.SIGCONT)
+	e := evs[0]
+	t.Logf("%s: received %v after the stop", e.Title(), e.Received.Sub(stopped).Round(time.Millisecond))
+	ex := e.Exception[0]
+	p := e.Contexts["process"]
+	if ex.Type != "App Hanging" || ex.Mechanism == nil || ex.Mechanism.Data["detector"] != "guardian" || p["state"] != "T" {
+		t.Errorf("got %q mechanism %+v process %v", e.Title(), ex.Mechanism, p)
+	}
+	if rss, _ := p["rss_bytes"].(float64); rss <= 0 {
+		t.Errorf("process context %v has no resident memory", p)
+	}
+	if ms, _ := p["runtime_stuck_ms"].(float64); ms < 2000 {
+		t.Errorf("runtime stuck %v ms, want at least the 2 s threshold", ms)
+	}
+	time.Sleep(time.Second)
+	if n := len(srv.Events()); n != 1 {
+		t.Errorf("%d events for one stop, want 1", n)
 	}
 }

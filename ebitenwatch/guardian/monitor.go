@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -43,21 +44,24 @@ func monitor() int {
 		out, _ := io.ReadAll(io.LimitReader(crashPipe, maxCrashOutput))
 		crash <- out
 	}()
-	clean, reported := false, false
-	sc := bufio.NewScanner(life)
-	for sc.Scan() {
-		switch sc.Text() {
-		case msgClose:
-			clean = true
-		case msgReported:
-			reported = true
+	ended := make(chan [2]bool, 1) // clean, reported
+	go func() {
+		clean, reported := false, false
+		sc := bufio.NewScanner(life)
+		for sc.Scan() {
+			clean = clean || sc.Text() == msgClose
+			reported = reported || sc.Text() == msgReported
 		}
-	}
-	ended := time.Now()
+		ended <- [2]bool{clean, reported}
+	}()
+	pid, _ := strconv.Atoi(os.Getenv(pidEnv))
 	timeout, err := time.ParseDuration(os.Getenv(timeoutEnv))
 	if err != nil {
 		timeout = DefaultDeliverTimeout
 	}
+	end := watchBeats(pid, timeout, ended)
+	clean, reported := end[0], end[1]
+	died := time.Now()
 	var out []byte
 	select {
 	case out = <-crash:
@@ -70,11 +74,10 @@ func monitor() int {
 	if clean && len(out) == 0 {
 		return 0
 	}
-	pid, _ := strconv.Atoi(os.Getenv(pidEnv))
 	if len(out) == 0 && !leftovers(os.Getenv(spoolEnv), pid) {
 		return 0
 	}
-	return deliver(out, ended.Add(timeout))
+	return deliver(out, nil, died.Add(timeout))
 }
 
 // leftovers reports whether the spool holds a report or stall in progress
@@ -94,9 +97,41 @@ func leftovers(dir string, pid int) bool {
 	return false
 }
 
+// watchBeats reads the beat file, when the game passed one, until the
+// game ends, and has a courier report a process hang when the loop and the
+// runtime have both stopped.
+func watchBeats(pid int, timeout time.Duration, ended <-chan [2]bool) [2]bool {
+	threshold, err := time.ParseDuration(os.Getenv(hangEnv))
+	if err != nil {
+		return <-ended
+	}
+	w := &beatWatch{f: os.NewFile(5, "beat"), threshold: threshold, lastTick: time.Now()}
+	t := time.NewTicker(beatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case end := <-ended:
+			return end
+		case now := <-t.C:
+			w.tick(now)
+			if !w.hung() {
+				continue
+			}
+			w.reported = true
+			h := &ProcessHang{PID: pid, Loop: w.loop, Runtime: w.runtime}
+			if debugger, err := readProc(h); err != nil || debugger {
+				logf("the game has not run for %v; not reported (debugger attached: %v, %v)", w.runtime, debugger, err)
+				continue
+			}
+			deliver(nil, h, time.Now().Add(timeout))
+		}
+	}
+}
+
 // deliver runs a courier with the crash output on its standard input and
-// kills it at the deadline.
-func deliver(out []byte, deadline time.Time) int {
+// a process hang, if any, in its environment, and kills it at the
+// deadline.
+func deliver(out []byte, hang *ProcessHang, deadline time.Time) int {
 	exe, err := os.Executable()
 	if err != nil {
 		logf("finding the executable: %v", err)
@@ -104,6 +139,10 @@ func deliver(out []byte, deadline time.Time) int {
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), modeEnv+"=courier", deadlineEnv+"="+strconv.FormatInt(deadline.UnixNano(), 10))
+	if hang != nil {
+		b, _ := json.Marshal(hang)
+		cmd.Env = append(cmd.Env, taskEnv+"="+string(b))
+	}
 	cmd.Stdin = bytes.NewReader(out)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -131,10 +170,11 @@ func logf(format string, args ...any) {
 
 // Task is what a courier process is to deliver.
 type Task struct {
-	PID      int       // the game's process ID
-	Crash    []byte    // the game's crash output; empty if none
-	Config   []byte    // Options.Config
-	Deadline time.Time // the courier must be done by then
+	PID      int          // the game's process ID
+	Crash    []byte       // the game's crash output; empty if none
+	Hang     *ProcessHang // a process hang the guardian saw; nil if none
+	Config   []byte       // Options.Config
+	Deadline time.Time    // the courier must be done by then
 }
 
 // CourierTask returns the courier's task when this process is a courier
@@ -152,6 +192,12 @@ func CourierTask() (*Task, bool) {
 		ns = time.Now().Add(DefaultDeliverTimeout).UnixNano()
 	}
 	t.Deadline = time.Unix(0, ns)
+	if j := os.Getenv(taskEnv); j != "" {
+		t.Hang = new(ProcessHang)
+		if json.Unmarshal([]byte(j), t.Hang) != nil {
+			t.Hang = nil
+		}
+	}
 	t.Crash, _ = io.ReadAll(io.LimitReader(os.Stdin, maxCrashOutput))
 	return t, true
 }

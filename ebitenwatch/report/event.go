@@ -70,6 +70,8 @@ func toEvent(rec *record) *sentry.Event {
 		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
 	} else if rec.Crash != nil {
 		crashEvent(ev, rec)
+	} else if rec.Process != nil {
+		processEvent(ev, rec)
 	} else {
 		p := rec.Panic
 		ev.Timestamp = rec.Created
@@ -92,6 +94,9 @@ func toEvent(rec *record) *sentry.Event {
 func (rec *record) exception() sentry.Exception {
 	if rec.Crash != nil {
 		return rec.Crash.exception()
+	}
+	if rec.Process != nil {
+		return processException(rec.Process)
 	}
 	if p := rec.Panic; p != nil {
 		return sentry.Exception{
@@ -122,6 +127,9 @@ func (rec *record) exception() sentry.Exception {
 // share one group per phase and class. Panics keep Sentry's own grouping
 // (nil); their rate-limit key is built the same way.
 func (rec *record) fingerprint() []string {
+	if rec.Process != nil {
+		return processKey(rec.Process)
+	}
 	if rec.Panic != nil || rec.Crash != nil {
 		return nil
 	}

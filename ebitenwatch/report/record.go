@@ -11,6 +11,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 
+	"github.com/framewatch/framewatch/ebitenwatch/guardian"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 )
 
@@ -39,8 +40,10 @@ type record struct {
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
 	Crash       *crashRecord      `json:"crash,omitempty"` // see crash.go
-	Counts      counts            `json:"counts"`
-	Attachments []attachment      `json:"attachments,omitempty"`
+	// Process is a hang a guardian saw from outside; see processhang.go.
+	Process     *guardian.ProcessHang `json:"process,omitempty"`
+	Counts      counts                `json:"counts"`
+	Attachments []attachment          `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
 	// record was made: user, tags, contexts, breadcrumbs.
 	Scope *sentry.Event `json:"scope,omitempty"`
@@ -214,6 +217,8 @@ func (rec *record) key() string {
 		return fingerprintKey(rec.panicKey())
 	case rec.Crash != nil:
 		return fingerprintKey(rec.Crash.key())
+	case rec.Process != nil:
+		return fingerprintKey(processKey(rec.Process))
 	}
 	return fingerprintKey(rec.fingerprint())
 }
@@ -317,8 +322,8 @@ func decodeRecord(data []byte) (*record, error) {
 	switch {
 	case rec.Created.IsZero():
 		return nil, errors.New("no creation time")
-	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Crash != nil) != 1:
-		return nil, errors.New("not exactly one of a stall, a panic or a crash")
+	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Crash != nil, rec.Process != nil) != 1:
+		return nil, errors.New("not exactly one of a stall, a panic, a crash or a process hang")
 	case rec.ID == "":
 		return nil, errors.New("no event ID")
 	}

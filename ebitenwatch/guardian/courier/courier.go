@@ -65,6 +65,11 @@ func run(t *guardian.Task) int {
 			log.Error("framewatch courier: the game's crash output", "err", err)
 		}
 	}
+	if t.Hang != nil {
+		if err := rep.ReportProcessHang(*t.Hang); err != nil {
+			log.Error("framewatch courier: the game's process hang", "err", err)
+		}
+	}
 	rep.Close() // flushes until the deadline
 	return 0
 }
