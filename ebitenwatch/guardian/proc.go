@@ -12,14 +12,21 @@ import (
 // ProcessHang is what the guardian sees from outside of a game whose loop
 // and runtime have both stopped: how long, and the process's state.
 type ProcessHang struct {
-	PID         int            `json:"pid"`
-	Loop        time.Duration  `json:"loop_ns"`    // the game loop's beat has not changed for this long
-	Runtime     time.Duration  `json:"runtime_ns"` // no goroutine of the game ran its beat for this long
-	State       string         `json:"state"`      // the process's state letter, e.g. "R", "S", "D", "T"
-	Threads     map[string]int `json:"threads"`    // threads by state letter
-	RSS         int64          `json:"rss_bytes"`
-	Swap        int64          `json:"swap_bytes"`
-	MajorFaults uint64         `json:"major_faults"`
+	// PID is the game's process ID.
+	PID int `json:"pid"`
+	// Loop is how long the game loop's beat has not changed.
+	Loop time.Duration `json:"loop_ns"`
+	// Runtime is how long no goroutine of the game ran to write its beat.
+	Runtime time.Duration `json:"runtime_ns"`
+	// State is the process's state letter, e.g. "R", "S", "D", "T".
+	State string `json:"state"`
+	// Threads counts the process's threads by state letter.
+	Threads map[string]int `json:"threads"`
+	// RSS and Swap are the resident and swapped-out memory, in bytes.
+	RSS  int64 `json:"rss_bytes"`
+	Swap int64 `json:"swap_bytes"`
+	// MajorFaults counts the page faults that read from disk, since start.
+	MajorFaults uint64 `json:"major_faults"`
 }
 
 // readProc fills h from /proc/<pid>. It returns whether a debugger is
