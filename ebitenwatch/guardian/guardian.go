@@ -63,10 +63,9 @@ type Options struct {
 // Guardian is a running guardian process. Its methods are safe for
 // concurrent use.
 type Guardian struct {
-	cmd    *exec.Cmd
-	life   *os.File
-	exited chan struct{}
-	stop   chan struct{} // ends the beat goroutine
+	cmd  *exec.Cmd
+	life *os.File
+	stop chan struct{} // ends the beat goroutine
 
 	mu     sync.Mutex // guards closed and writes to life
 	closed bool
@@ -135,14 +134,11 @@ func Start(o Options) (*Guardian, error) {
 		}
 		return nil, fmt.Errorf("guardian: starting %s: %w", exe, err)
 	}
-	g := &Guardian{cmd: cmd, life: lifeW, exited: make(chan struct{}), stop: make(chan struct{})}
+	g := &Guardian{cmd: cmd, life: lifeW, stop: make(chan struct{})}
 	if beatFile != nil {
 		go g.beatLoop(beatFile, o.Beat, g.stop)
 	}
-	go func() {
-		cmd.Wait()
-		close(g.exited)
-	}()
+	go cmd.Wait() // reaps it
 	if err := debug.SetCrashOutput(crashW, debug.CrashOptions{}); err != nil {
 		g.Close()
 		return nil, fmt.Errorf("guardian: runtime/debug.SetCrashOutput: %w", err)
@@ -167,26 +163,21 @@ func (g *Guardian) say(msg string) {
 	}
 }
 
-// Close tells the guardian the game ends cleanly, stops sending crash
-// output to it, and waits at most a second for it to exit. Later calls do
-// nothing. It returns nil: a guardian that cannot be told is no error of
-// the game's.
+// Close tells the guardian the game ends cleanly and stops sending crash
+// output to it; the guardian then exits at once. Close does not wait for
+// it. Later calls do nothing. It returns nil: a guardian that cannot be
+// told is no error of the game's.
 func (g *Guardian) Close() error {
 	g.say(msgClose)
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.closed {
-		g.mu.Unlock()
 		return nil
 	}
 	g.closed = true
 	close(g.stop)
 	debug.SetCrashOutput(nil, debug.CrashOptions{})
 	g.life.Close()
-	g.mu.Unlock()
-	select {
-	case <-g.exited:
-	case <-time.After(time.Second):
-	}
 	return nil
 }
 

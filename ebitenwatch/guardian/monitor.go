@@ -61,6 +61,9 @@ func monitor() int {
 	}
 	end := watchBeats(pid, timeout, ended)
 	clean, reported := end[0], end[1]
+	if clean {
+		return 0 // a crash after Close is no longer sent here
+	}
 	died := time.Now()
 	var out []byte
 	select {
@@ -70,9 +73,6 @@ func monitor() int {
 	if reported && len(out) > 0 {
 		logf("the game's panic was reported in-process; its crash output is not reported again")
 		out = nil
-	}
-	if clean && len(out) == 0 {
-		return 0
 	}
 	if len(out) == 0 && !leftovers(os.Getenv(spoolEnv), pid) {
 		return 0
