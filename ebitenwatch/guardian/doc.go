@@ -24,6 +24,21 @@
 // which connects to the display (no window): only at the game's death,
 // and only when something is left to send.
 //
+// With Options.Beat, the guardian is also the second detector: the game
+// writes its loop's beat and the time to a small file every 250 ms, from a
+// goroutine of its own. When for Options.ProcessHang neither has changed
+// (the loop is stuck and no goroutine of the game runs: a wedged runtime,
+// a process the system stopped, a machine thrashing), and no debugger is
+// attached, the guardian has a courier report a process hang with what
+// /proc shows. Stops shorter than ProcessHang (a break in a debugger, job
+// control) are not hangs; a stopped process is told apart by its state,
+// "T", which is part of the event's fingerprint.
+//
+// A panic in a phase of a wrapped game is reported in-process by
+// ebitenwatch, which knows the phase and sends it before the game dies;
+// it then calls Reported, and the guardian drops the crash output of that
+// panic. Every other crash is reported by the guardian only.
+//
 //	g, err := guardian.Start(guardian.Options{SpoolDir: rep.SpoolDir(), Config: courier.Config(rep)})
 //	if err != nil {
 //		log.Print(err) // the game runs on without it
