@@ -36,6 +36,13 @@ type Options struct {
 	// value means F12 (so ebiten.KeyA cannot be chosen).
 	OverlayKey ebiten.Key
 
+	// NoGuardian turns off the guardian process (package guardian), which
+	// New otherwise starts on Linux: it sends a Fatal App Hang within
+	// seconds when the game is killed during a stall, and reports crashes
+	// no goroutine can recover (fatal runtime errors, panics on goroutines
+	// the Watcher does not own) from the runtime's crash output.
+	NoGuardian bool
+
 	// Logger receives the Watcher's own messages and the session summary,
 	// and is the default for Watchdog.Logger and Report.Logger. Default
 	// slog.Default().

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/framewatch/framewatch/ebitenwatch/guardian"
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 	"github.com/framewatch/framewatch/workslicer"
@@ -25,9 +26,10 @@ type Watcher struct {
 	rep   *report.Reporter
 	sched atomic.Pointer[workslicer.Scheduler] // set before the game runs
 	loads loadCounts
-	bg    *background // makes the reports of loads and Unusable
-	ov    *overlay    // nil unless Options.Overlay
-	tick  uint64      // ebiten.Tick() at the last Update; game goroutine only
+	bg    *background        // makes the reports of loads and Unusable
+	guard *guardian.Guardian // nil when off or not started
+	ov    *overlay           // nil unless Options.Overlay
+	tick  uint64             // ebiten.Tick() at the last Update; game goroutine only
 
 	// suspended is kept by a poller goroutine, because ebiten.IsFocused
 	// waits for the main thread, which may be busy for a long time.
@@ -77,6 +79,7 @@ func New(opts Options) (*Watcher, error) {
 		w.sched.Store(opts.Scheduler)
 	}
 	w.bg = newBackground(opts.Logger)
+	w.guard = startGuardian(opts, w.rep, w.wd)
 	go w.pollFocus()
 	return w, nil
 }
@@ -170,6 +173,9 @@ func (w *Watcher) Close() error {
 			"unusable", st.Unusable, "unusable_for", st.UnusableFor,
 			"hitch_culprits", hitchSummary(w.wd.HitchCulprits(nil, watchdog.MaxStallHitches)))
 		w.closeErr = errors.Join(w.closeErr, w.rep.Close())
+		if w.guard != nil {
+			w.guard.Close()
+		}
 	})
 	return w.closeErr
 }
@@ -196,6 +202,9 @@ func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	// Reporting waits for delivery: not a stall of the game's.
 	w.wd.Pause()
 	w.rep.ReportPanic(r, p, debug.Stack())
+	if w.guard != nil {
+		w.guard.Reported() // reported: the crash output it brings is not
+	}
 	w.wd.Resume()
 	panic(r)
 }

@@ -36,6 +36,8 @@ func (r *core) print(rec *record, path string) {
 		frames = rec.Panic.Frames
 	} else if rec.Problem != nil {
 		frames = rec.Problem.Frames
+	} else if rec.Crash != nil {
+		frames = rec.Crash.Frames
 	}
 	if len(frames) > 0 {
 		b.WriteString("  stack, innermost first (* = your code):\n")

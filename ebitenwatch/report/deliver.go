@@ -396,19 +396,22 @@ func (r *courier) readClaimed(e entry, f *os.File) *record {
 }
 
 // orphan replaces the claimed in-progress file e, whose process died, by
-// its report (same stem, same event ID) and returns the report's name, or
-// "" when there is nothing to send. The report is a Fatal App Hang, unless
-// the stall had ended or its App Hanging had already been spooled.
+// its report and returns the report's name, or "" when there is nothing to
+// send. A stall killed before its App Hanging is a Fatal App Hang with the
+// live record's stem and event ID; one killed after its App Hanging was
+// spooled is a Fatal App Hang of its own (see killedHang); one that had
+// ended, or whose report was written before the process died, sends
+// nothing more.
 func (r *courier) orphan(e entry, rec *record) string {
 	twin := strings.TrimSuffix(e.name, liveSuffix) + reportSuffix
-	if r.spool.exists(twin) || (rec.Stall != nil && rec.Stall.HangSpooled) {
-		if rec.Stall != nil && rec.Stall.HangSpooled {
-			r.o.Logger.Info("a hang reported while it lasted outlived its process", "title", rec.title(), "at_least", rec.Stall.Duration)
-		}
+	switch st := rec.Stall; {
+	case st != nil && st.HangSpooled && !st.Ended:
+		rec, twin = rec.killedHang(), newStem()+reportSuffix
+		r.o.Logger.Info("a hang reported while it lasted outlived its process: reporting it as a fatal hang", "title", rec.title(), "hang_event_id", rec.Stall.HangEventID)
+	case r.spool.exists(twin) || st != nil && st.HangSpooled:
 		r.spool.remove(e.name) // its report was written before the process died
 		return ""
-	}
-	if rec.Stall != nil && !rec.Stall.Ended {
+	case st != nil && !st.Ended:
 		rec = rec.asFatal()
 		r.o.Logger.Info("a stall outlived its process: reporting it as a fatal hang", "title", rec.title())
 	}

@@ -13,7 +13,7 @@
 //
 // # Reports
 //
-// Each stall or panic becomes one record: its tier, phase, folded samples,
+// Each stall, panic or crash becomes one record: its tier, phase, folded samples,
 // culprit, class, runtime counters, attachments (goroutine dump, folded
 // samples, flight-recorder trace) and the caller's scope. The record is
 // what the spool stores and the console prints; one function maps it to
@@ -37,16 +37,21 @@
 //     a Frozen Frame.
 //   - A stall that reaches the Hang threshold is sent at once, within a
 //     second and while the game is still stuck, as an App Hanging with the
-//     samples so far. Nothing more is sent for it: when it later ends, or
-//     the game is closed during it, its final duration goes to
-//     Stats.LongestStall (and ebitenwatch's session summary) and the log;
-//     when the game is killed during it, the next run logs how long it
-//     lasted at least.
-//   - A stall that has not reached the Hang threshold when the process
-//     dies (killed, crashed) is sent by the next New on the same spool as
+//     samples so far. When it later ends, nothing more is sent: its final
+//     duration goes to Stats.LongestStall (and ebitenwatch's session
+//     summary) and the log.
+//   - A stall whose process dies during it (killed, crashed), or that is in
+//     progress at Close or at FlushOnSignal's SIGINT or SIGTERM, is sent as
 //     a Fatal App Hang, as the live record last had it: where the game was
-//     at most a second before it died. Close, and FlushOnSignal on SIGINT
-//     or SIGTERM, send it at once in the same way.
+//     at most a second before it died. Close and FlushOnSignal send it at
+//     once; after a kill, the next New on the same spool sends it (or
+//     ebitenwatch's guardian process, within seconds of the death). If its
+//     App Hanging was already sent, the Fatal App Hang is a second event,
+//     with its own ID, its final duration and contexts.stall.hang_event_id
+//     naming the App Hanging: players kill frozen games, and the kill is
+//     the fact that matters most.
+//   - A crash another process wrote as crash output (ReportCrash) is sent
+//     as one event, type "panic", "runtime.Error" or "fatal error".
 //   - A panic in a phase (ReportPanic) is sent at once.
 //
 // # Delivery

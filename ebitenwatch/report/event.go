@@ -73,6 +73,10 @@ func toEvent(rec *record) *sentry.Event {
 		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
 	} else if rec.Problem != nil {
 		rec.Problem.fill(ev, rec.Created)
+	} else if rec.Crash != nil {
+		crashEvent(ev, rec)
+	} else if rec.Process != nil {
+		processEvent(ev, rec)
 	} else {
 		p := rec.Panic
 		ev.Timestamp = rec.Created
@@ -95,6 +99,12 @@ func toEvent(rec *record) *sentry.Event {
 func (rec *record) exception() sentry.Exception {
 	if rec.Problem != nil {
 		return rec.Problem.exception()
+	}
+	if rec.Crash != nil {
+		return rec.Crash.exception()
+	}
+	if rec.Process != nil {
+		return processException(rec.Process)
 	}
 	if p := rec.Panic; p != nil {
 		return sentry.Exception{
@@ -125,7 +135,10 @@ func (rec *record) exception() sentry.Exception {
 // share one group per phase and class. Panics keep Sentry's own grouping
 // (nil); their rate-limit key is built the same way.
 func (rec *record) fingerprint() []string {
-	if p := rec.Panic; p != nil {
+	if rec.Process != nil {
+		return processKey(rec.Process)
+	}
+	if rec.Panic != nil || rec.Crash != nil {
 		return nil
 	}
 	if p := rec.Problem; p != nil {
@@ -218,6 +231,9 @@ func stallContext(st *stallRecord) sentry.Context {
 	if st.Tier == tierFatal {
 		c["killed"] = true
 		c["detected_tier"] = st.Detected
+	}
+	if st.HangEventID != "" {
+		c["hang_event_id"] = string(st.HangEventID)
 	}
 	return c
 }

@@ -123,7 +123,8 @@ func checkFatalConsole(t *testing.T, dir string) {
 }
 
 // A hang is sent while the game is still stuck, and a later kill sends
-// nothing more: one stall, one event (one event ID).
+// one more event: a Fatal App Hang with its own event ID naming the App
+// Hanging's, sent once.
 func TestHangIsSentWhileStuck(t *testing.T) {
 	dir := t.TempDir()
 	srv := newFakeSentry(t)
@@ -142,17 +143,32 @@ func TestHangIsSentWhileStuck(t *testing.T) {
 	if !strings.Contains(ex.Value, "crunchPhysics") && !strings.Contains(ex.Value, "waitForServer") {
 		t.Errorf("value %q, want the stall's place", ex.Value)
 	}
+	time.Sleep(1500 * time.Millisecond) // the live record grows past the App Hanging's duration
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
-	r.Flush(5 * time.Second)
+	for range 2 { // the second run sends nothing more
+		r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+		r.Flush(5 * time.Second)
+		r.Close()
+	}
 	// A kill between the server's answer and the file's removal sends the
 	// report again, with its event ID, which Sentry drops as a duplicate.
-	evs = srv.got()
-	for _, e := range evs {
-		if e.EventID != evs[0].EventID || e.Exception.Values[0].Type != "App Hanging" {
-			t.Errorf("after the kill: event %s: %s", e.EventID, e.title())
+	hangID := evs[0].EventID
+	fatal := map[string]bool{}
+	for _, e := range srv.got() {
+		switch ex := e.Exception.Values[0]; {
+		case e.EventID == hangID && ex.Type == "App Hanging":
+		case ex.Type == "Fatal App Hang" && e.Level == "fatal" && e.Contexts["stall"]["hang_event_id"] == hangID:
+			fatal[e.EventID] = true
+			if d, first := e.Contexts["frame"]["duration_ms"].(float64), evs[0].Contexts["frame"]["duration_ms"].(float64); d <= first {
+				t.Errorf("fatal hang lasted %v ms, no longer than the App Hanging's %v ms", d, first)
+			}
+		default:
+			t.Errorf("after the kill: event %s: %s, stall %v", e.EventID, e.title(), e.Contexts["stall"])
 		}
+	}
+	if len(fatal) != 1 {
+		t.Errorf("%d Fatal App Hang events naming the App Hanging, want 1", len(fatal))
 	}
 	if files := spoolFiles(t, dir); len(files) != 0 {
 		t.Errorf("spool not empty: %v", files)

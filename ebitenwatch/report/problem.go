@@ -251,14 +251,3 @@ func (p *problemRecord) fill(ev *sentry.Event, created time.Time) {
 	ev.Tags["load.key_pattern"] = KeyPattern(p.Subject)
 	ev.Contexts["load"] = c
 }
-
-// kinds counts the report kinds set in a decoded record: exactly one is.
-func kinds(set ...bool) int {
-	n := 0
-	for _, s := range set {
-		if s {
-			n++
-		}
-	}
-	return n
-}

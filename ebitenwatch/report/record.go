@@ -11,6 +11,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 
+	"github.com/framewatch/framewatch/ebitenwatch/guardian"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
 )
 
@@ -39,8 +40,11 @@ type record struct {
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
 	Problem     *problemRecord    `json:"problem,omitempty"` // a load that failed or stalled, an unusable game
-	Counts      counts            `json:"counts"`
-	Attachments []attachment      `json:"attachments,omitempty"`
+	Crash       *crashRecord      `json:"crash,omitempty"`   // see crash.go
+	// Process is a hang a guardian saw from outside; see processhang.go.
+	Process     *guardian.ProcessHang `json:"process,omitempty"`
+	Counts      counts                `json:"counts"`
+	Attachments []attachment          `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
 	// record was made: user, tags, contexts, breadcrumbs.
 	Scope *sentry.Event `json:"scope,omitempty"`
@@ -73,6 +77,9 @@ type stallRecord struct {
 	// HangSpooled is set on an in-progress record once its App Hanging has
 	// been spooled: the stall is then reported, whatever becomes of it.
 	HangSpooled bool `json:"hang_spooled,omitempty"`
+	// HangEventID is, on a Fatal App Hang of a stall killed after its App
+	// Hanging was sent, that App Hanging's event ID.
+	HangEventID sentry.EventID `json:"hang_event_id,omitempty"`
 }
 
 // panicRecord is a panic that left a phase.
@@ -153,6 +160,16 @@ func (rec *record) asFatal() *record {
 	return &c
 }
 
+// killedHang returns the Fatal App Hang of a stall whose App Hanging was
+// sent while it lasted and whose process then did not survive it: a new
+// event, naming the App Hanging's, with the stall as last recorded.
+func (rec *record) killedHang() *record {
+	c := rec.asFatal()
+	c.ID = newEventID()
+	c.Stall.HangEventID = rec.ID
+	return c
+}
+
 // keepThreads returns at most maxThreads goroutines, the stuck one first,
 // and how many were left out.
 func keepThreads(gs []watchdog.Goroutine, stuck int) ([]watchdog.Goroutine, int) {
@@ -204,6 +221,10 @@ func (rec *record) key() string {
 		return fingerprintKey(rec.panicKey())
 	case rec.Problem != nil:
 		return fingerprintKey(rec.Problem.Group)
+	case rec.Crash != nil:
+		return fingerprintKey(rec.Crash.key())
+	case rec.Process != nil:
+		return fingerprintKey(processKey(rec.Process))
 	}
 	return fingerprintKey(rec.fingerprint())
 }
@@ -307,8 +328,8 @@ func decodeRecord(data []byte) (*record, error) {
 	switch {
 	case rec.Created.IsZero():
 		return nil, errors.New("no creation time")
-	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Problem != nil) != 1:
-		return nil, errors.New("not exactly one of a stall, a panic and a problem")
+	case kinds(rec.Stall != nil, rec.Panic != nil, rec.Problem != nil, rec.Crash != nil, rec.Process != nil) != 1:
+		return nil, errors.New("not exactly one of a stall, a panic, a problem, a crash or a process hang")
 	case rec.ID == "":
 		return nil, errors.New("no event ID")
 	}
@@ -316,4 +337,15 @@ func decodeRecord(data []byte) (*record, error) {
 		rec.Tags = map[string]string{}
 	}
 	return rec, nil
+}
+
+// kinds counts the kinds a record holds; a valid one holds exactly one.
+func kinds(has ...bool) int {
+	n := 0
+	for _, h := range has {
+		if h {
+			n++
+		}
+	}
+	return n
 }

@@ -253,20 +253,21 @@ func (r *writer) finalize(id uint64, ls *liveStall) {
 }
 
 // closeLive reports the stalls still in progress when the Reporter closes:
-// the game is being stopped while frozen, a Fatal App Hang, unless the
-// stall was already reported as an App Hanging. Called with r.mu held.
+// the game is being stopped while frozen, a Fatal App Hang (a new event
+// naming the App Hanging when that was already spooled, see killedHang).
+// Called with r.mu held.
 func (r *writer) closeLive() {
 	for id, ls := range r.live {
-		if !ls.ended {
-			r.updateStats(func(st *Stats) { st.LongestStall = max(st.LongestStall, ls.rec.Stall.Duration) })
-		}
-		if ls.ended || ls.rec.Stall.HangSpooled {
-			ls.ended = true
+		if ls.ended {
 			r.finalize(id, ls)
 			continue
 		}
-		fatal := ls.rec.asFatal()
-		if _, err := r.spoolReport(fatal, ls.stem+reportSuffix, false, false); err == nil && ls.f != nil {
+		r.updateStats(func(st *Stats) { st.LongestStall = max(st.LongestStall, ls.rec.Stall.Duration) })
+		fatal, name := ls.rec.asFatal(), ls.stem+reportSuffix
+		if ls.rec.Stall.HangSpooled {
+			fatal, name = ls.rec.killedHang(), newStem()+reportSuffix
+		}
+		if _, err := r.spoolReport(fatal, name, false, false); err == nil && ls.f != nil {
 			r.spool.remove(ls.stem + liveSuffix)
 		}
 		if ls.f != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/DataDog/gostackparse"
@@ -45,6 +46,9 @@ func defaultInAppPrefixes() []string {
 	}
 	return prefixes
 }
+
+// Prefixes returns the prefixes r was made with; none for the zero rule.
+func (r InAppRule) Prefixes() []string { return slices.Clone(r.prefixes) }
 
 // IsZero reports whether r is the zero rule.
 func (r InAppRule) IsZero() bool { return len(r.prefixes) == 0 }

@@ -112,6 +112,11 @@ func (w *Watchdog) recordCallers() {
 	}
 }
 
+// Beat returns the game loop's beat: a word that changes at every Enter
+// and Exit, so a reader in another process can tell the loop moves. Safe
+// from any goroutine.
+func (w *Watchdog) Beat() uint64 { return w.beat.Load() }
+
 // Pause stops time from counting towards a stall until the matching Resume.
 // Use it around deliberate blocking, such as a native file dialog. Pauses
 // nest. Safe from any goroutine.
