@@ -35,7 +35,8 @@ type record struct {
 	PID         int               `json:"pid"`
 	Release     string            `json:"release,omitempty"`
 	Environment string            `json:"environment,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"` // goos, goarch, ebiten and the stall's own tags
+	Tags        map[string]string `json:"tags,omitempty"`    // goos, goarch, ebiten and the stall's own tags
+	Session     string            `json:"session,omitempty"` // the sid of the process's release-health session
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
 	Counts      counts            `json:"counts"`
