@@ -40,6 +40,7 @@ type record struct {
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
 	Counts      counts            `json:"counts"`
+	Vitals      *Vitals           `json:"vitals,omitempty"` // the session's frames when the record was made
 	Attachments []attachment      `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
 	// record was made: user, tags, contexts, breadcrumbs.

@@ -165,7 +165,7 @@ func (r *Reporter) Flush(timeout time.Duration) bool {
 // newRecord starts a record with this run's release, tags and scope.
 func (r *writer) newRecord() *record {
 	rec := r.o.base()
-	rec.Session = r.sess.id()
+	rec.Session, rec.Vitals = r.sess.id(), r.o.vitals()
 	if h := r.o.Hub; h != nil {
 		scope := h.Scope().ApplyToEvent(sentry.NewEvent(), nil, h.Client())
 		if scope != nil {

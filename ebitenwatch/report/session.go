@@ -59,7 +59,7 @@ type sessionState struct {
 	// closes the session takes it as delivered, so that a session is never
 	// counted twice (init twice).
 	Inflight int64 `json:"inflight,omitempty"`
-	Stalled     bool      `json:"stalled"`  // a stall is in progress: a kill now is an ANR
+	Stalled  bool  `json:"stalled"` // a stall is in progress: a kill now is an ANR
 }
 
 // sessionItem is the "session" envelope item of Sentry's developer docs.

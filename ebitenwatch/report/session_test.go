@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -159,7 +160,8 @@ func TestSessionStartsWithInitAndExitsWithItsDuration(t *testing.T) {
 
 func TestSessionErroredByAFrozenFrameTravelsWithIt(t *testing.T) {
 	srv := sentrytest.New(t)
-	r := sessionReporter(t, srv, t.TempDir())
+	vitals := report.Vitals{Frames: 3600, SlowFrames: 41, SlowBudget: 16666667, FrozenFrames: 1, Hitches: 3, P50: 16 * time.Millisecond, P99: 48 * time.Millisecond}
+	r := newReporter(t, report.Options{DSN: srv.DSN(), Session: true, Release: testRelease, Vitals: func() report.Vitals { return vitals }})
 	waitSessions(t, srv, 1)
 	r.StallEnded(stuckStall(t, atAssets, stallSpec{tier: watchdog.TierFrozen, dur: 900 * time.Millisecond}))
 	evs := srv.WaitEvents(t, 1, 10*time.Second)
@@ -177,6 +179,13 @@ func TestSessionErroredByAFrozenFrameTravelsWithIt(t *testing.T) {
 	}
 	if with.Status != "ok" || with.Errors != 1 || with.EventID != evs[0].EventID {
 		t.Errorf("update with the Frozen Frame: %s (event %s)", with.Raw, with.EventID)
+	}
+	want := map[string]any{
+		"frames": 3600.0, "slow_frames": 41.0, "slow_frame_budget_ms": 16.666, "frozen_frames": 1.0, "hangs": 0.0,
+		"hitches": 3.0, "frame_time_p50_ms": 16.0, "frame_time_p99_ms": 48.0,
+	}
+	if got := evs[0].Contexts["session_vitals"]; !maps.Equal(got, want) {
+		t.Errorf("session_vitals context: %v, want %v", got, want)
 	}
 	r.Close()
 	ss := waitSessions(t, srv, 3)
@@ -244,5 +253,44 @@ func TestOfflineSessionIsSentByALaterRun(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
 		t.Errorf("session files left: %v", m)
+	}
+}
+
+func TestSessionOlderThanSentryAcceptsIsDropped(t *testing.T) {
+	srv := sentrytest.New(t)
+	srv.SetRespond(func(w http.ResponseWriter, _ int, _ *sentrytest.Envelope) bool {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	})
+	dir := t.TempDir()
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, Session: true, Release: testRelease, FlushTimeout: 200 * time.Millisecond})
+	r.Close()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.session.json"))
+	if len(files) != 1 {
+		t.Fatalf("session files after an offline run: %v", files)
+	}
+	// Six days later: past the 5 days Sentry accepts updates of a session.
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	json.Unmarshal(data, &st)
+	old := time.Now().Add(-6 * 24 * time.Hour).UTC().Format(time.RFC3339Nano)
+	st["started"], st["updated"] = old, old
+	data, _ = json.Marshal(st)
+	if err := os.WriteFile(files[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.SetRespond(nil)
+	later := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
+	later.Flush(5 * time.Second)
+	later.Close()
+	if ss := srv.Sessions(); len(ss) != 0 {
+		t.Errorf("a 6-day-old session was sent: %s", ss[0].Raw)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
+		t.Errorf("the old session file was kept: %v", m)
 	}
 }
