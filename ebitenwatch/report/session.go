@@ -175,12 +175,16 @@ func (s *session) persist() {
 	s.f = f
 }
 
+// crash reports whether rec is a crash of its process: the session it
+// belongs to ends crashed.
+func (rec *record) crash() bool { return rec.Panic != nil }
+
 // noted counts a report just spooled: a stall is an error of the session,
 // a panic crashes it.
 func (s *session) noted(rec *record) {
 	s.change(true, func(st *sessionState) bool {
 		st.Errors++
-		if rec.Panic != nil {
+		if rec.crash() {
 			st.Status = statusCrashed
 		}
 		return true

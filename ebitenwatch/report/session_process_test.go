@@ -52,7 +52,7 @@ func TestKilledDuringStallIsAbnormalANROnce(t *testing.T) {
 		t.Fatalf("%d session updates, want init and abnormal", len(ss))
 	}
 	end := ss[1]
-	if end.SID != init.SID || end.Status != "abnormal" || end.AbnormalMechanism != "anr_foreground" {
+	if end.SID != init.SID || end.Status != "abnormal" || end.AbnormalMechanism != "anr_foreground" || end.Errors != 1 {
 		t.Errorf("closing update: %s", end.Raw)
 	}
 	evs := srv.Events()

@@ -80,7 +80,7 @@ func (r *courier) sessionFor(rec *record) ([]byte, func(bool)) {
 		return item, func(ok bool) { r.sess.sent(seq, ok) }
 	}
 	name := rec.Session + sessionSuffix
-	f, st := r.claimDeadSession(name)
+	f, st := r.claimDeadSession(name, rec)
 	if st == nil {
 		return nil, nil
 	}
@@ -89,7 +89,9 @@ func (r *courier) sessionFor(rec *record) ([]byte, func(bool)) {
 
 // claimDeadSession claims a session file whose process died and returns it
 // with its closing update; nil when it is gone, held, or sent already.
-func (r *courier) claimDeadSession(name string) (*os.File, *sessionState) {
+// When the update goes with the event of rec, that event is one more error
+// of the session, and a crash ends it crashed rather than abnormal.
+func (r *courier) claimDeadSession(name string, rec *record) (*os.File, *sessionState) {
 	f, err := r.spool.claim(name)
 	if err != nil || f == nil {
 		return nil, nil
@@ -112,6 +114,12 @@ func (r *courier) claimDeadSession(name string) (*os.File, *sessionState) {
 			st.Status, st.Seq = statusAbnormal, st.Seq+1
 			if st.Stalled {
 				st.Mechanism = mechanismANR
+			}
+			if rec != nil {
+				st.Errors++
+			}
+			if rec != nil && rec.crash() {
+				st.Status, st.Mechanism = statusCrashed, ""
 			}
 		}
 		inflight := *st
@@ -181,7 +189,7 @@ func (r *courier) passSessions(force bool) (pending int, again time.Time) {
 		if name == own || closing(r.quit) {
 			continue
 		}
-		f, st := r.claimDeadSession(name)
+		f, st := r.claimDeadSession(name, nil)
 		if st != nil && !r.sendSessions(st.item(), func(ok bool) { r.settleDead(name, f, st, ok) }) {
 			return 1, r.sessRetry
 		}
