@@ -112,6 +112,41 @@ func waitSessions(t *testing.T, srv *sentrytest.Server, n int) []*sentrytest.Ses
 	}
 }
 
+// deliverSpool runs a process that only delivers dir, as the next start
+// or the guardian does, and returns the session updates the server has,
+// checked against the schema, and whether the spool was left empty.
+func deliverSpool(t *testing.T, srv *sentrytest.Server, dir string) ([]*sentrytest.Session, bool) {
+	t.Helper()
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
+	drained := r.Flush(5 * time.Second)
+	r.Close()
+	ss := srv.Sessions()
+	checkSessionSchema(t, ss)
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
+		t.Errorf("session files left: %v", m)
+	}
+	return ss, drained
+}
+
+// offlineSession runs a session while srv fails every request, with
+// stalls ended during it; the session is left in dir unsent.
+func offlineSession(t *testing.T, srv *sentrytest.Server, dir string, stalls ...*watchdog.Stall) {
+	t.Helper()
+	srv.SetRespond(func(w http.ResponseWriter, _ int, _ *sentrytest.Envelope) bool {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	})
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, Session: true, Release: testRelease, FlushTimeout: 300 * time.Millisecond})
+	for _, s := range stalls {
+		r.StallEnded(s)
+	}
+	r.Close()
+	if n := len(srv.Sessions()); n != 0 || srv.Requests() == 0 {
+		t.Fatalf("%d sessions kept, %d requests while the server failed", n, srv.Requests())
+	}
+	srv.SetRespond(nil)
+}
+
 func sessionReporter(t *testing.T, srv *sentrytest.Server, dir string) *report.Reporter {
 	return newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, Session: true, Release: testRelease, Environment: "test"})
 }
@@ -210,61 +245,28 @@ func TestSessionCrashedByAPanicTravelsWithIt(t *testing.T) {
 		t.Errorf("update with the panic: %s", s.Raw)
 	}
 	r.Close() // a crashed session is not updated again
-	r2 := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
-	r2.Flush(5 * time.Second)
-	r2.Close()
-	ss := srv.Sessions()
-	checkSessionSchema(t, ss)
-	if len(ss) != 2 {
+	if ss, _ := deliverSpool(t, srv, dir); len(ss) != 2 {
 		t.Errorf("%d session updates, want init and crashed", len(ss))
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
-		t.Errorf("session files left: %v", m)
 	}
 }
 
 func TestOfflineSessionIsSentByALaterRun(t *testing.T) {
 	srv := sentrytest.New(t)
-	srv.SetRespond(func(w http.ResponseWriter, _ int, _ *sentrytest.Envelope) bool {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return true
-	})
 	dir := t.TempDir()
-	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, Session: true, Release: testRelease, FlushTimeout: 300 * time.Millisecond})
-	r.StallEnded(stuckStall(t, atAssets, stallSpec{tier: watchdog.TierFrozen, dur: 900 * time.Millisecond}))
-	r.Close()
-	if n := len(srv.Sessions()); n != 0 || srv.Requests() == 0 {
-		t.Fatalf("%d sessions kept, %d requests while the server failed", n, srv.Requests())
-	}
-
-	srv.SetRespond(nil)
-	later := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
-	if !later.Flush(5 * time.Second) {
-		t.Fatal("Flush timed out")
-	}
-	later.Close()
-	ss := srv.Sessions()
-	checkSessionSchema(t, ss)
-	if len(ss) != 1 {
-		t.Fatalf("%d session updates from the later run, want 1", len(ss))
+	offlineSession(t, srv, dir, stuckStall(t, atAssets, stallSpec{tier: watchdog.TierFrozen, dur: 900 * time.Millisecond}))
+	ss, drained := deliverSpool(t, srv, dir)
+	if len(ss) != 1 || !drained {
+		t.Fatalf("%d session updates from the later run, want 1 (drained %v)", len(ss), drained)
 	}
 	if s := ss[0]; !s.Init || s.Status != "exited" || s.Errors != 1 || s.Duration == nil {
 		t.Errorf("offline session as sent later: %s", s.Raw)
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
-		t.Errorf("session files left: %v", m)
 	}
 }
 
 func TestSessionOlderThanSentryAcceptsIsDropped(t *testing.T) {
 	srv := sentrytest.New(t)
-	srv.SetRespond(func(w http.ResponseWriter, _ int, _ *sentrytest.Envelope) bool {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return true
-	})
 	dir := t.TempDir()
-	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, Session: true, Release: testRelease, FlushTimeout: 200 * time.Millisecond})
-	r.Close()
+	offlineSession(t, srv, dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.session.json"))
 	if len(files) != 1 {
 		t.Fatalf("session files after an offline run: %v", files)
@@ -283,14 +285,7 @@ func TestSessionOlderThanSentryAcceptsIsDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv.SetRespond(nil)
-	later := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
-	later.Flush(5 * time.Second)
-	later.Close()
-	if ss := srv.Sessions(); len(ss) != 0 {
+	if ss, _ := deliverSpool(t, srv, dir); len(ss) != 0 {
 		t.Errorf("a 6-day-old session was sent: %s", ss[0].Raw)
-	}
-	if m, _ := filepath.Glob(filepath.Join(dir, "*.session.json")); len(m) != 0 {
-		t.Errorf("the old session file was kept: %v", m)
 	}
 }
