@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,16 +49,20 @@ func TestGameRunIsOneSessionWithVitals(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
+	// A loaded machine may add stalls of its own; the game's is in Update.
 	evs := srv.Events()
-	if len(evs) != 1 || evs[0].Exception[0].Type != "Frozen Frame" {
-		t.Fatalf("%d events\n%s", len(evs), out)
+	i := slices.IndexFunc(evs, func(e *sentrytest.Event) bool {
+		return e.Tags["phase"] == "Update" && e.Exception[0].Type == "Frozen Frame"
+	})
+	if i < 0 {
+		t.Fatalf("no Frozen Frame in Update among %d events\n%s", len(evs), out)
 	}
-	v := evs[0].Contexts["session_vitals"]
+	v := evs[i].Contexts["session_vitals"]
 	if v["frames"].(float64) < 10 || v["slow_frame_budget_ms"] != 16.666 || v["frame_time_p50_ms"].(float64) <= 0 {
 		t.Errorf("session_vitals %v", v)
 	}
 	ss := srv.Sessions()
-	if len(ss) < 2 || !ss[0].Init || ss[len(ss)-1].Status != "exited" || ss[len(ss)-1].Errors != 1 {
+	if len(ss) < 2 || !ss[0].Init || ss[len(ss)-1].Status != "exited" || ss[len(ss)-1].Errors < 1 {
 		t.Fatalf("%d session updates\n%s", len(ss), out)
 	}
 	for _, s := range ss {
