@@ -2,6 +2,8 @@
 # make test   gofmt, go vet and go test -race, under Xvfb when there is no display.
 # make demo   runs the demo: a window with a display, a headless run without.
 # make bench  reruns every benchmark and the demo script and rewrites BENCHMARKS.md.
+# make faults runs the long fault suite (kill -9 storms, outages, full and
+#             read-only disks, ...) and prints what was lost, duplicated or false.
 
 SHELL := /bin/bash
 GO    ?= go
@@ -13,7 +15,7 @@ else
 XRUN :=
 endif
 
-.PHONY: setup test demo bench vet fmt-check
+.PHONY: setup test demo bench faults vet fmt-check
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +34,11 @@ test: setup spotlight-deps fmt-check vet
 
 demo: setup
 	$(XRUN) $(GO) run ./demo $(if $(XRUN),-script,) $(DEMOFLAGS)
+
+# The short version of the fault suite runs in make test.
+faults: setup
+	set -o pipefail; $(XRUN) $(GO) test -race -count=1 -v -timeout 30m ./internal/faults -args -faults.long \
+	  | grep -E '^(faults:|--- |ok|FAIL|panic)|faults: |_test.go'
 
 bench: setup
 	$(XRUN) $(GO) run ./internal/benchmd -o BENCHMARKS.md $(BENCHFLAGS)

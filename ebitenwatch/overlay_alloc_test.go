@@ -94,29 +94,48 @@ func stackText(stack []uintptr) string {
 	}
 }
 
-// whose tells who made an allocation with the given stack: "own" if the
+// whose tells who made an allocation with the given stack, counting only
+// what runs inside the game's frames (the wrapper's phases): "own" if the
 // innermost frame of ebitenwatch, Ebitengine or the game is ebitenwatch's,
 // "ebiten" if it is Ebitengine's and the overlay's draw called it, and ""
-// otherwise (the game's own allocations included).
+// otherwise (the game's own allocations included). The Watcher's own
+// goroutines, such as the focus poller, are not the frame's cost: a
+// goroutine that blocks in select may allocate the runtime's bookkeeping
+// for it there.
 func whose(stack []uintptr) string {
 	frames := runtime.CallersFrames(stack)
-	who := ""
+	who, inFrame := "", false
 	for {
 		f, more := frames.Next()
 		switch {
 		case who == "" && strings.HasPrefix(f.Function, "github.com/framewatch/framewatch/ebitenwatch_test."):
 			return ""
 		case who == "" && strings.HasPrefix(f.Function, ownPkg):
-			return "own"
+			who = "own"
 		case who == "" && strings.HasPrefix(f.Function, "github.com/hajimehoshi/ebiten/"):
 			who = "ebiten?"
 		case who == "ebiten?" && strings.HasPrefix(f.Function, ownPkg+"(*overlay).draw"):
-			return "ebiten"
+			who = "ebiten"
 		}
+		inFrame = inFrame || isPhase(f.Function)
 		if !more {
-			return ""
+			break
 		}
 	}
+	if !inFrame || who == "ebiten?" {
+		return ""
+	}
+	return who
+}
+
+// isPhase reports whether fn is one of the wrapper's phase methods.
+func isPhase(fn string) bool {
+	for _, p := range []string{"(*game).", "(*gameF).", "(*gameFinal).", "(*gameFFinal).", "drawFinal"} {
+		if strings.HasPrefix(fn, ownPkg+p) {
+			return true
+		}
+	}
+	return false
 }
 
 // overlayAllocGame is a game that only fills its screen, watched with the

@@ -27,6 +27,8 @@ import (
 type result struct {
 	Err   string
 	Stats ebitenwatch.Stats
+	// During counts the stalls that began while a child's test action ran.
+	During uint64
 }
 
 const resultPrefix = "RESULT "
@@ -156,6 +158,22 @@ func titles(out string) []string {
 	return ts
 }
 
+// hostNoise splits off the reports of frames that blocked between phases
+// inside Ebitengine, blaming none of the game's functions: a host so busy
+// that the engine's own threads did not run for most of a second (seen
+// here with the load average at 20 on 2 cores). They are true reports, but
+// not of what a test does.
+func hostNoise(titles []string) (game, noise []string) {
+	for _, t := range titles {
+		if strings.Contains(t, ": Idle blocked") && !strings.Contains(t, "ebitenwatch_test.") {
+			noise = append(noise, t)
+		} else {
+			game = append(game, t)
+		}
+	}
+	return game, noise
+}
+
 func TestBlockInUpdateIsReported(t *testing.T) {
 	t.Parallel()
 	testBlocked(t, "block-update", "Update", "blockInUpdate")
@@ -179,7 +197,7 @@ func testBlocked(t *testing.T, name, phase, culprit string) {
 	if err != nil || r.Err != "" {
 		t.Fatalf("child failed: %v %q\n%s", err, r.Err, out)
 	}
-	ts := titles(out)
+	ts, noise := hostNoise(titles(out))
 	if len(ts) != 1 {
 		t.Fatalf("got %d reports %q, want 1\n%s", len(ts), ts, out)
 	}
@@ -189,9 +207,9 @@ func testBlocked(t *testing.T, name, phase, culprit string) {
 	if !strings.Contains(ts[0], phase+" blocked") || !strings.Contains(ts[0], "(sleep)") {
 		t.Errorf("title %q does not say %s blocked (sleep)", ts[0], phase)
 	}
-	st := r.Stats
-	if st.Stalls != 1 || st.FrozenFrames != 1 || st.Reports.Spooled != 1 {
-		t.Errorf("stats %+v: want 1 stall, 1 frozen frame, 1 spooled report", st)
+	st, n := r.Stats, uint64(1+len(noise))
+	if st.Stalls != n || st.FrozenFrames+st.Hangs != n || st.Reports.Spooled != int(n) {
+		t.Errorf("stats %+v: want %d stalls, frozen frames or hangs, and spooled reports", st, n)
 	}
 	if st.Frames < 30 || st.Max < 1400*time.Millisecond {
 		t.Errorf("stats %+v: want 30+ frames and a max of about 1.5 s", st)
@@ -226,9 +244,11 @@ func TestErrorsPassThrough(t *testing.T) {
 }
 
 // runUnfocusable runs a watched game that stops running when unfocused
-// from tick 20. Then, on another goroutine, act does what the test needs
-// and returns when it is time to print the result and exit.
-func runUnfocusable(act func()) int {
+// from tick 20. Then, on another goroutine, act does what the test needs;
+// it calls mark when the stalls it is about begin to count, and returns
+// when it is time to print the result (with the stalls since mark) and
+// exit.
+func runUnfocusable(act func(mark func())) int {
 	w, err := ebitenwatch.New(childOptions())
 	if err != nil {
 		fmt.Println(err)
@@ -237,8 +257,12 @@ func runUnfocusable(act func()) int {
 	g := &unfocusableGame{running: make(chan struct{})}
 	go func() {
 		<-g.running
-		act()
-		printResult(nil, w.Stats())
+		var before uint64
+		act(func() { before = w.Stats().Stalls })
+		r := result{Stats: w.Stats()}
+		r.During = r.Stats.Stalls - before
+		b, _ := json.Marshal(r)
+		fmt.Println(resultPrefix + string(b))
 		os.Exit(0)
 	}()
 	ebiten.RunGame(w.Wrap(g))
@@ -250,7 +274,7 @@ func runUnfocusable(act func()) int {
 // second process opens. Ebitengine then stops calling the game; that must
 // not be reported.
 func runUnfocused() int {
-	return runUnfocusable(func() {
+	return runUnfocusable(func(mark func()) {
 		thief, err := ebitentest.ChildCommand("focus-thief")
 		if err == nil {
 			err = thief.Start()
@@ -261,13 +285,17 @@ func runUnfocused() int {
 		}
 		defer thief.Process.Kill()
 		// Wait for the game to be suspended, then stay suspended a while.
+		// Stalls count from the first still poll: a report of the
+		// suspension would begin a frozen threshold later.
 		var last int64
 		for still := 0; still < 30; {
 			time.Sleep(100 * time.Millisecond)
-			if n := ebiten.Tick(); n == last {
-				still++
-			} else {
+			if n := ebiten.Tick(); n != last {
 				last, still = n, 0
+				continue
+			}
+			if still++; still == 1 {
+				mark()
 			}
 		}
 	})
@@ -278,7 +306,8 @@ func runUnfocused() int {
 // iconified, forever, while the window keeps the focus. The game is
 // frozen; that is a stall.
 func runMinimizeWithoutWM() int {
-	return runUnfocusable(func() {
+	return runUnfocusable(func(mark func()) {
+		mark()
 		go ebiten.MinimizeWindow() // never returns here
 		time.Sleep(3 * time.Second)
 	})
@@ -322,8 +351,8 @@ func TestUnfocusedGameIsNotReported(t *testing.T) {
 	if r.Stats.Frames < 5 {
 		t.Fatalf("the game ran only %d frames before minimising\n%s", r.Stats.Frames, out)
 	}
-	if r.Stats.Stalls != 0 || len(titles(out)) != 0 {
-		t.Errorf("%d stalls reported while the game was suspended:\n%s", r.Stats.Stalls, out)
+	if r.During != 0 {
+		t.Errorf("%d stalls reported while the game was suspended:\n%s", r.During, out)
 	}
 }
 
@@ -338,8 +367,8 @@ func TestMainThreadBusyWhileFocusedIsReported(t *testing.T) {
 	if r.Stats.Frames < 5 {
 		t.Fatalf("the game ran only %d frames before minimising\n%s", r.Stats.Frames, out)
 	}
-	if r.Stats.Stalls != 1 {
-		t.Errorf("%d stalls reported for a game frozen 3 s with the focus, want 1:\n%s", r.Stats.Stalls, out)
+	if r.During != 1 {
+		t.Errorf("%d stalls reported for a game frozen 3 s with the focus, want 1:\n%s", r.During, out)
 	}
 }
 

@@ -67,6 +67,9 @@ func toEvent(rec *record) *sentry.Event {
 		ev.Tags["stall.tier"] = st.Tier
 		ev.Contexts["frame"] = frameContext(st)
 		ev.Contexts["stall"] = stallContext(st)
+		if len(st.Hitches) > 0 {
+			ev.Contexts["hitches"] = hitchesContext(st.Hitches)
+		}
 		ev.Contexts["runtime"] = runtimeContext(st.Runtime.Goroutines, st.Runtime.HeapInUse)
 	} else {
 		p := rec.Panic
@@ -331,4 +334,14 @@ func newEventID() sentry.EventID {
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // variant
 	return sentry.EventID(hex.EncodeToString(b[:]))
+}
+
+// hitchesContext lists the session's top hitch culprits, so a stall's
+// issue shows which shorter freezes the same players felt.
+func hitchesContext(hs []watchdog.HitchCulprit) sentry.Context {
+	top := make([]map[string]any, len(hs))
+	for i, h := range hs {
+		top[i] = map[string]any{"function": h.Function, "count": h.Count, "total_ms": ms(h.Total)}
+	}
+	return sentry.Context{"top": top}
 }

@@ -68,6 +68,9 @@ type stallRecord struct {
 	ThreadsOmitted int                  `json:"threads_omitted,omitempty"`
 	Runtime        watchdog.Runtime     `json:"runtime"`
 	RecentFrames   []time.Duration      `json:"recent_frames_ns,omitempty"`
+	// Hitches are the session's top hitch culprits when the stall was
+	// last seen.
+	Hitches []watchdog.HitchCulprit `json:"hitches,omitempty"`
 	// HangSpooled is set on an in-progress record once its App Hanging has
 	// been spooled: the stall is then reported, whatever becomes of it.
 	HangSpooled bool `json:"hang_spooled,omitempty"`
@@ -119,7 +122,7 @@ func (rec *record) setStall(s *watchdog.Stall) {
 		Tier: tierName(s.Tier), Phase: s.Phase.String(), Class: s.Class.String(), Tick: s.Tick,
 		Start: s.Start, Duration: s.Duration, Ended: s.Ended, Goroutine: s.Goroutine,
 		Stacks: s.Stacks, Samples: s.Samples, DroppedSamples: s.DroppedSamples, Culprit: s.Culprit,
-		Runtime: s.Runtime, RecentFrames: s.RecentFrames,
+		Runtime: s.Runtime, RecentFrames: s.RecentFrames, Hitches: s.Hitches,
 	}
 	if rec.Stall != nil {
 		st.HangSpooled = rec.Stall.HangSpooled

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 
@@ -19,6 +20,7 @@ func TestToEvent(t *testing.T) {
 		rec := o.base()
 		s := fakeStall(1)
 		s.Tier = tier
+		s.Hitches = []watchdog.HitchCulprit{{Function: "main.save", Count: 3, Total: 450 * time.Millisecond}}
 		rec.setStall(s)
 		return rec
 	}
@@ -68,6 +70,10 @@ func TestToEvent(t *testing.T) {
 			}
 			if ev.Contexts["frame"]["duration_ms"] != 2000.0 || (ev.Contexts["stall"]["killed"] == true) != (tc.tier == "fatal") {
 				t.Errorf("frame %v stall %v", ev.Contexts["frame"], ev.Contexts["stall"])
+			}
+			top, _ := ev.Contexts["hitches"]["top"].([]map[string]any)
+			if len(top) != 1 || top[0]["function"] != "main.save" || top[0]["count"] != 3 || top[0]["total_ms"] != 450.0 {
+				t.Errorf("hitches context %v, want the session's top hitch culprit", ev.Contexts["hitches"])
 			}
 			if tc.rec.title() != ex.Type+": "+ex.Value {
 				t.Errorf("title %q", tc.rec.title())

@@ -309,6 +309,9 @@ func (s *spool) claim(name string) (*os.File, error) {
 // read reads a claimed file, refusing one larger than the spool's byte
 // bound, which no report this package writes can be.
 func (s *spool) read(f *os.File) ([]byte, error) {
+	if fi, err := f.Stat(); err == nil && fi.Size() > s.maxBytes {
+		return nil, fmt.Errorf("file of %d bytes, larger than Options.MaxSpoolBytes (%d)", fi.Size(), s.maxBytes)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, s.maxBytes+1))
 	if err == nil && int64(len(data)) > s.maxBytes {
 		err = fmt.Errorf("file larger than Options.MaxSpoolBytes (%d)", s.maxBytes)

@@ -13,7 +13,7 @@ import (
 type tally struct {
 	Produced   int // stalls the children's ledgers say the reporter was told of
 	Delivered  int // of those, stalls the server received
-	Duplicated int // stalls the server received as two or more events
+	Duplicated int // stalls the server received as two or more events of one type
 	Lost       int // stalls in a ledger the server never received
 	False      int // Fatal App Hangs for stalls that ended, and events for no stall
 	Resent     int // extra copies of an event ID (Sentry drops them)
@@ -77,20 +77,35 @@ func (s *scene) count(expectMissing []string) tally {
 		}
 	}
 	for key, evs := range byKey {
-		if started[key] {
-			c.Delivered++
-		} else {
+		switch {
+		case !started[key]:
 			c.Unlogged++
+		case !slices.Contains(expectMissing, key):
+			c.Delivered++
 		}
+		// A stall may be sent as an App Hanging while it lasts and then as
+		// a Fatal App Hang when the game is killed in it: one event of
+		// each type at most.
 		ids := map[string]bool{}
+		idsOfType := map[string]map[string]bool{}
 		for _, ev := range evs {
-			ids[ev.EventID] = true
-			if ended[key] && len(ev.Exception) > 0 && ev.Exception[0].Type == report.TypeFatalAppHang {
+			typ := ev.Title()
+			if len(ev.Exception) > 0 {
+				typ = ev.Exception[0].Type
+			}
+			if idsOfType[typ] == nil {
+				idsOfType[typ] = map[string]bool{}
+			}
+			ids[ev.EventID], idsOfType[typ][ev.EventID] = true, true
+			if ended[key] && typ == report.TypeFatalAppHang {
 				c.False++
 			}
 		}
-		if len(ids) > 1 {
-			c.Duplicated++
+		for _, of := range idsOfType {
+			if len(of) > 1 {
+				c.Duplicated++
+				break
+			}
 		}
 		c.Resent += len(evs) - len(ids)
 	}

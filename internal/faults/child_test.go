@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/framewatch/framewatch/ebitenwatch"
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"github.com/hajimehoshi/ebiten/v2"
 )
 
 // A child's settings, from its environment.
@@ -19,6 +21,7 @@ const (
 	dsnEnv    = "FAULTS_DSN"    // Sentry DSN; empty: none
 	ledgerEnv = "FAULTS_LEDGER" // file the child appends its stalls to
 	stallsEnv = "FAULTS_STALLS" // stalls to make before exiting cleanly; 0: until killed
+	signalEnv = "FAULTS_SIGNAL" // set: the reporter flushes on SIGINT and SIGTERM
 )
 
 // Thresholds of the children's watchdog: short, so that scenarios run many
@@ -106,6 +109,9 @@ func loopChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	if os.Getenv(signalEnv) != "" {
+		defer rep.FlushOnSignal()()
+	}
 	limit, _ := strconv.Atoi(os.Getenv(stallsEnv))
 	fmt.Println("ready")
 	for tick, stalls := uint64(1), 0; limit == 0 || stalls < limit; tick++ {
@@ -149,4 +155,28 @@ func deliverChild() int {
 	rep.Close()
 	fmt.Println("flushed", ok)
 	return 0
+}
+
+// panicGame panics in its 20th Update.
+type panicGame struct{ ticks int }
+
+func (g *panicGame) Update() error {
+	if g.ticks++; g.ticks == 20 {
+		panic("boom while offline")
+	}
+	return nil
+}
+
+func (g *panicGame) Draw(*ebiten.Image)         {}
+func (g *panicGame) Layout(int, int) (int, int) { return 320, 240 }
+
+// panicChild runs a watched game that panics, reporting to FAULTS_DSN.
+func panicChild() int {
+	fmt.Println("ready")
+	err := ebitenwatch.RunGame(&panicGame{}, ebitenwatch.Options{
+		Report: report.Options{DSN: os.Getenv(dsnEnv), SpoolDir: os.Getenv(spoolEnv), Console: io.Discard},
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	fmt.Fprintln(os.Stderr, "the game ended without its panic:", err)
+	return 1
 }

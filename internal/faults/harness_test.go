@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 var children = map[string]func() int{
 	"loop":    loopChild,
 	"deliver": deliverChild,
+	"panic":   panicChild,
 }
 
 // scale picks the short or the long figure.
@@ -65,9 +66,16 @@ type proc struct {
 // for its first line when it prints one ("ready").
 func (s *scene) start(name string, env ...string) *proc {
 	s.t.Helper()
+	return s.startWith(func(*exec.Cmd) {}, name, env...)
+}
+
+// startWith is start with the command changed by change before it runs.
+func (s *scene) startWith(change func(*exec.Cmd), name string, env ...string) *proc {
+	s.t.Helper()
 	cmd := ebitentest.Command(s.t, name, append([]string{
 		spoolEnv + "=" + s.spool, ledgerEnv + "=" + s.ledger, dsnEnv + "=" + s.srv.DSN(),
 	}, env...)...)
+	change(cmd)
 	p := &proc{t: s.t, cmd: cmd, done: make(chan error, 1), out: &output{}}
 	cmd.Stderr = p.out
 	stdout, err := cmd.StdoutPipe()
