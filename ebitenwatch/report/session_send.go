@@ -25,8 +25,10 @@ func appendItems(env []byte, items [][]byte) []byte {
 	if len(items) == 0 {
 		return env
 	}
-	out := bytes.TrimRight(env, "\n")
-	out = append(out[:len(out):len(out)], '\n')
+	out := env[:len(env):len(env)]
+	if !bytes.HasSuffix(out, []byte("\n")) { // each item ends with a newline
+		out = append(out, '\n')
+	}
 	for _, it := range items {
 		out = fmt.Appendf(out, "{\"type\":\"session\",\"length\":%d}\n", len(it))
 		out = append(append(out, it...), '\n')
