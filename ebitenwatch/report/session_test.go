@@ -128,10 +128,12 @@ func deliverSpool(t *testing.T, srv *sentrytest.Server, dir string) ([]*sentryte
 	return ss, drained
 }
 
-// offlineSession runs a session while srv fails every request, with
-// stalls ended during it; the session is left in dir unsent.
-func offlineSession(t *testing.T, srv *sentrytest.Server, dir string, stalls ...*watchdog.Stall) {
+// offlineSession runs a session against a server that fails every
+// request, with stalls ended during it; the session is left in dir unsent.
+// That server keeps failing: a request Close gave up on may reach it late.
+func offlineSession(t *testing.T, dir string, stalls ...*watchdog.Stall) {
 	t.Helper()
+	srv := sentrytest.New(t)
 	srv.SetRespond(func(w http.ResponseWriter, _ int, _ *sentrytest.Envelope) bool {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return true
@@ -141,10 +143,9 @@ func offlineSession(t *testing.T, srv *sentrytest.Server, dir string, stalls ...
 		r.StallEnded(s)
 	}
 	r.Close()
-	if n := len(srv.Sessions()); n != 0 || srv.Requests() == 0 {
-		t.Fatalf("%d sessions kept, %d requests while the server failed", n, srv.Requests())
+	if srv.Requests() == 0 {
+		t.Fatal("no request reached the failing server")
 	}
-	srv.SetRespond(nil)
 }
 
 func sessionReporter(t *testing.T, srv *sentrytest.Server, dir string) *report.Reporter {
@@ -253,7 +254,7 @@ func TestSessionCrashedByAPanicTravelsWithIt(t *testing.T) {
 func TestOfflineSessionIsSentByALaterRun(t *testing.T) {
 	srv := sentrytest.New(t)
 	dir := t.TempDir()
-	offlineSession(t, srv, dir, stuckStall(t, atAssets, stallSpec{tier: watchdog.TierFrozen, dur: 900 * time.Millisecond}))
+	offlineSession(t, dir, stuckStall(t, atAssets, stallSpec{tier: watchdog.TierFrozen, dur: 900 * time.Millisecond}))
 	ss, drained := deliverSpool(t, srv, dir)
 	if len(ss) != 1 || !drained {
 		t.Fatalf("%d session updates from the later run, want 1 (drained %v)", len(ss), drained)
@@ -266,7 +267,7 @@ func TestOfflineSessionIsSentByALaterRun(t *testing.T) {
 func TestSessionOlderThanSentryAcceptsIsDropped(t *testing.T) {
 	srv := sentrytest.New(t)
 	dir := t.TempDir()
-	offlineSession(t, srv, dir)
+	offlineSession(t, dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.session.json"))
 	if len(files) != 1 {
 		t.Fatalf("session files after an offline run: %v", files)
