@@ -21,7 +21,13 @@ type Options struct {
 	Watchdog watchdog.Options
 	// Report sets where reports go: Sentry DSN, or a caller's own
 	// *sentry.Client or *sentry.Hub, the spool directory and app name.
+	// The Watcher sets its Session (one release-health session per run,
+	// unless NoSession) and its Vitals (the watchdog's frame statistics).
 	Report report.Options
+	// NoSession turns release-health sessions off, for a game that sends
+	// its own session updates: each run must be one session, counted by
+	// one sender.
+	NoSession bool
 
 	// Scheduler, if set, runs after every Update with what remains of the
 	// frame's budget, and its frame ends after each Draw. A stall inside

@@ -54,6 +54,7 @@ func New(opts Options) (*Watcher, error) {
 	if opts.Report.EbitenVersion == "" {
 		opts.Report.EbitenVersion = ebitenVersion()
 	}
+	opts.Report.Session = !opts.NoSession
 	w := &Watcher{
 		opts:     opts,
 		stopPoll: make(chan struct{}),
@@ -68,7 +69,8 @@ func New(opts Options) (*Watcher, error) {
 	if w.wd, err = watchdog.New(wo); err != nil {
 		return nil, fmt.Errorf("ebitenwatch: Options.Watchdog: %w", err)
 	}
-	if w.rep, err = report.New(opts.Report); err != nil {
+	w.opts.Report.Vitals = w.vitals
+	if w.rep, err = report.New(w.opts.Report); err != nil {
 		w.wd.Close()
 		return nil, fmt.Errorf("ebitenwatch: Options.Report: %w", err)
 	}
@@ -164,9 +166,10 @@ func (w *Watcher) Close() error {
 		<-w.polled
 		w.closeErr = w.wd.Close()
 		w.bg.close()
-		st := w.Stats()
+		st, v := w.Stats(), w.vitals()
 		w.opts.Logger.Info("framewatch: session summary",
-			"frames", st.Frames, "hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
+			"frames", st.Frames, "slow", v.SlowFrames, "slow_budget", v.SlowBudget,
+			"hitches", st.Hitches, "frozen", st.FrozenFrames, "hangs", st.Hangs,
 			"p50", st.P50, "p99", st.P99, "max", st.Max, "longest_stall", st.Reports.LongestStall,
 			"reports", st.Reports.Sent+st.Reports.Spooled,
 			"loads_failed", st.LoadsFailed, "loads_stalled", st.LoadsStalled,
@@ -207,6 +210,22 @@ func (w *Watcher) panicked(p watchdog.Phase, r any) {
 	}
 	w.wd.Resume()
 	panic(r)
+}
+
+// vitals are the session's frame vitals for the reporter. A frame is slow
+// past one tick at the game's TPS, or at 60 when it syncs ticks with FPS.
+// Safe from any goroutine.
+func (w *Watcher) vitals() report.Vitals {
+	tps := ebiten.TPS()
+	if tps <= 0 {
+		tps = ebiten.DefaultTPS
+	}
+	budget := time.Second / time.Duration(tps)
+	st := w.wd.Stats()
+	return report.Vitals{
+		Frames: st.Frames, SlowFrames: w.wd.SlowFrames(budget), SlowBudget: budget,
+		FrozenFrames: st.FrozenFrames, Hangs: st.Hangs, Hitches: st.Hitches, P50: st.P50, P99: st.P99,
+	}
 }
 
 // ebitenVersion is the linked Ebitengine module version, if known.

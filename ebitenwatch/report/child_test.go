@@ -27,6 +27,8 @@ const (
 	dsnEnv   = "FRAMEWATCH_REPORT_DSN"
 	flushEnv = "FRAMEWATCH_REPORT_FLUSH" // Options.FlushTimeout, if set
 	hangEnv  = "FRAMEWATCH_REPORT_HANG"  // the watchdog's Options.Hang in "watch" mode
+	// sessionEnv, when set, is the child's release: it runs a session.
+	sessionEnv = "FRAMEWATCH_REPORT_SESSION"
 )
 
 type childTB struct{}
@@ -55,6 +57,9 @@ func runChild(mode string) int {
 	if d, err := time.ParseDuration(os.Getenv(flushEnv)); err == nil {
 		opts.FlushTimeout = d
 	}
+	if rel := os.Getenv(sessionEnv); rel != "" {
+		opts.Session, opts.Release = true, rel
+	}
 	if mode == "panic" {
 		opts.RetryBackoff = 0 // the default, as a game has it
 	}
@@ -71,6 +76,10 @@ func runChild(mode string) int {
 	case "kill": // stall, then wait to be killed
 		r.StallStarted(started(stuckStall(childTB{}, atAssets, stallSpec{})))
 		waitLive(opts.SpoolDir)
+		fmt.Println("ready")
+		time.Sleep(time.Minute)
+		return 4
+	case "idle": // wait to be killed
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
 		return 4

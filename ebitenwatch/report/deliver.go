@@ -42,6 +42,10 @@ type courier struct {
 	// delay only that report; a rate limit (sender.limitedUntil) delays
 	// all.
 	retries map[string]*retry
+	// sessRetry and sessFails delay session updates without an event
+	// after a failure (session_send.go).
+	sessRetry time.Time
+	sessFails int
 }
 
 type retry struct {
@@ -208,6 +212,10 @@ func (r *courier) pass(force bool) (time.Duration, bool) {
 		}
 	}
 	r.updateStats(func(s *Stats) { s.Pending = pending })
+	if n, at := r.passSessions(force); n > 0 {
+		pending += n
+		again = earliest(again, at)
+	}
 	switch {
 	case pending == 0 && skipped > 0:
 		return busyRescan, true
@@ -290,7 +298,15 @@ func (r *courier) deliver(e entry) fileState {
 func (r *courier) sendRecord(e entry, rec *record) fileState {
 	lost := r.spool.getCount(droppedFile, droppedFile)
 	rec.Counts.SpoolDroppedBefore += lost
-	res := r.send.send(toEvent(rec))
+	item, settle := r.sessionFor(rec)
+	var items [][]byte
+	if item != nil {
+		items = [][]byte{item}
+	}
+	res := r.send.send(toEvent(rec), items)
+	if settle != nil {
+		settle(res.outcome == accepted)
+	}
 	switch res.outcome {
 	case accepted, discarded:
 		if err := r.spool.remove(e.name); err != nil {

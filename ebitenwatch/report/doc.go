@@ -78,6 +78,44 @@
 // in that time. If the game called sentry.Init, its hub (DSN, options and
 // scope) is used unless Options says otherwise.
 //
+// # Release health
+//
+// With Options.Session, a DSN and a release, each run is one Sentry
+// session (the "session" envelope item of Sentry's developer docs), so
+// Sentry's Release Health counts crash-free and frozen sessions and
+// session length. did is a random install ID kept in the spool
+// (install-id.json), never a host or user name. The session's state is
+// persisted in the spool (<sid>.session.json), locked by its process:
+//
+//   - New sends the init update (status ok).
+//   - Each Frozen Frame, App Hanging or Fatal App Hang report adds one to
+//     errors: Sentry counts a session with errors as errored. The update
+//     travels in the envelope of the event that changed it.
+//   - ReportPanic ends it crashed, in the panic event's envelope.
+//   - Close ends it exited, with its duration.
+//   - A session whose process died is closed by the next Reporter that
+//     opens the spool (the next start, or a process delivering the spool):
+//     abnormal, with abnormal_mechanism anr_foreground when the process
+//     died during a stall, sent with its Fatal App Hang when there is one.
+//     A lock makes one Reporter close it, and the file is deleted once the
+//     server took the update; an update in flight when its sender died is
+//     taken as delivered, so a session is never counted twice.
+//   - An update the server did not take is sent by a later run, as long
+//     as Sentry accepts it: for 5 days after the session started
+//     ("Sessions can only be updated for a period of 5 days", Sentry's
+//     developer docs on sessions); older ones are dropped and logged.
+//
+// Sentry's published schema has the statuses ok, exited, crashed and
+// abnormal; "errored" is a session with errors above 0. A Frozen Frame
+// counts as an error although its level is warning, so that Sentry's
+// errored rate is the rate of sessions that froze.
+//
+// One run must be one session counted by one sender. sentry-go sends no
+// sessions; a game whose own hub sends session updates (a later sentry-go
+// might) must turn these off (ebitenwatch's Options.NoSession). The
+// Reporter's events go through its own client, never the game's hub, so
+// they do not count as errors in the game's session.
+//
 // Spotlight (Sentry's local development UI) works as a DSN:
 // http://public@127.0.0.1:PORT/0. `make spotlight` starts one.
 package report

@@ -87,6 +87,9 @@ func toEvent(rec *record) *sentry.Event {
 		ev.Tags["phase"] = p.Phase
 	}
 	ev.Contexts["framewatch"] = countsContext(rec.Counts)
+	if rec.Vitals != nil {
+		ev.Contexts["session_vitals"] = rec.Vitals.context()
+	}
 	for _, a := range rec.Attachments {
 		ev.Attachments = append(ev.Attachments, &sentry.Attachment{Filename: a.Filename, ContentType: a.ContentType, Payload: a.Data})
 	}

@@ -98,6 +98,16 @@ type Options struct {
 	// ebitenwatch adapter fills it.
 	EbitenVersion string
 
+	// Session makes this Reporter's run one release-health session, sent
+	// to Sentry as session updates (it needs a DSN and a release). The game
+	// sets it; a process that only delivers another's spool does not.
+	// Default false.
+	Session bool
+	// Vitals, when set, reports the session's frame vitals; each report
+	// carries them as they were when it was built. It is called on the
+	// Reporter's writer goroutine and must not block. ebitenwatch sets it.
+	Vitals func() Vitals
+
 	// RetryBackoff is the delay before retrying a report whose delivery
 	// failed (network error or 5xx); it doubles per failure of that report
 	// up to MaxRetryBackoff. Defaults 5 s and 5 min; MaxRetryBackoff less

@@ -43,6 +43,7 @@ func (r *writer) spoolReport(rec *record, name string, limit, hold bool) (*os.Fi
 		return nil, err
 	}
 	r.spool.addCount(suppressedFile, key, -rec.Counts.SuppressedBefore)
+	r.sess.noted(rec)
 	r.updateStats(func(s *Stats) {
 		s.Spooled++
 		s.LastTitle = rec.title()

@@ -36,7 +36,8 @@ type record struct {
 	PID         int               `json:"pid"`
 	Release     string            `json:"release,omitempty"`
 	Environment string            `json:"environment,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"` // goos, goarch, ebiten and the stall's own tags
+	Tags        map[string]string `json:"tags,omitempty"`    // goos, goarch, ebiten and the stall's own tags
+	Session     string            `json:"session,omitempty"` // the sid of the process's release-health session
 	Stall       *stallRecord      `json:"stall,omitempty"`
 	Panic       *panicRecord      `json:"panic,omitempty"`
 	Problem     *problemRecord    `json:"problem,omitempty"` // a load that failed or stalled, an unusable game
@@ -44,6 +45,7 @@ type record struct {
 	// Process is a hang a guardian saw from outside; see processhang.go.
 	Process     *guardian.ProcessHang `json:"process,omitempty"`
 	Counts      counts                `json:"counts"`
+	Vitals      *Vitals               `json:"vitals,omitempty"` // the session's frames when the record was made
 	Attachments []attachment          `json:"attachments,omitempty"`
 	// Scope is what Options.Hub's scope added to an empty event when the
 	// record was made: user, tags, contexts, breadcrumbs.

@@ -47,7 +47,8 @@ type Reporter struct {
 type core struct {
 	o     resolved
 	spool *spool
-	send  *sender // nil without a DSN
+	send  *sender  // nil without a DSN
+	sess  *session // this run's session; nil without Options.Session or a DSN
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -84,6 +85,7 @@ func New(opts Options) (*Reporter, error) {
 		}
 	}
 	c.stats.Online = c.send != nil
+	c.sess = startSession(c)
 	r.c.recoverOrphans() // stalls whose process died: Fatal App Hang reports, now
 	go r.w.writeLoop()
 	go r.c.deliverLoop()
@@ -163,6 +165,7 @@ func (r *Reporter) Flush(timeout time.Duration) bool {
 // newRecord starts a record with this run's release, tags and scope.
 func (r *writer) newRecord() *record {
 	rec := r.o.base()
+	rec.Session, rec.Vitals = r.sess.id(), r.o.vitals()
 	if h := r.o.Hub; h != nil {
 		scope := h.Scope().ApplyToEvent(sentry.NewEvent(), nil, h.Client())
 		if scope != nil {
@@ -186,10 +189,12 @@ func (r *writer) newRecord() *record {
 func (r *Reporter) Close() error {
 	r.closeOnce.Do(func() {
 		r.w.close()
+		r.sess.end(statusExited)
 		if r.send != nil {
 			r.Flush(r.o.FlushTimeout)
 		}
 		r.c.stop()
+		r.sess.release()
 		if r.send != nil {
 			r.send.close()
 		}

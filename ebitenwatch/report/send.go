@@ -50,6 +50,7 @@ func (o outcome) String() string {
 type sender struct {
 	client *sentry.Client
 	obs    *observer
+	http   *http.Client // obs over the base transport, for session-only envelopes
 }
 
 func newSender(o resolved, ctx context.Context) (*sender, error) {
@@ -84,7 +85,8 @@ func newSender(o resolved, ctx context.Context) (*sender, error) {
 	}
 	obs := &observer{base: base, ctx: ctx, normalize: loopback(o.dsn)}
 	opts.Dsn = o.dsn
-	opts.HTTPClient = &http.Client{Transport: obs, Timeout: httpTimeout}
+	hc := &http.Client{Transport: obs, Timeout: httpTimeout}
+	opts.HTTPClient = hc
 	opts.HTTPTransport = nil
 	tr := sentry.NewHTTPSyncTransport()
 	tr.Timeout = httpTimeout
@@ -94,7 +96,7 @@ func newSender(o resolved, ctx context.Context) (*sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: Options.DSN: %w", err)
 	}
-	return &sender{client: client, obs: obs}, nil
+	return &sender{client: client, obs: obs, http: hc}, nil
 }
 
 // result of one send.
@@ -105,14 +107,19 @@ type result struct {
 	retryAt time.Time // for rateLimited
 }
 
-// send delivers ev and reports whether the server accepted it. It must be
-// called from one goroutine at a time.
-func (s *sender) send(ev *sentry.Event) result {
-	s.obs.begin()
+// send delivers ev, with the session update items appended to its
+// envelope, and reports whether the server accepted it. It must be called
+// from one goroutine at a time.
+func (s *sender) send(ev *sentry.Event, sessions [][]byte) result {
+	s.obs.begin(sessions)
 	id := s.client.CaptureEvent(ev, nil, nil)
-	a := s.obs.end()
+	return s.classify(id != nil, s.obs.end())
+}
+
+// classify reads what became of one request.
+func (s *sender) classify(captured bool, a attempt) result {
 	switch {
-	case id == nil:
+	case !captured:
 		return result{outcome: discarded}
 	case !a.called:
 		// sentry-go did not send: a rate limit from an earlier answer.
@@ -149,12 +156,13 @@ type observer struct {
 
 	mu      sync.Mutex
 	cur     attempt
+	extra   [][]byte // session items to append to the next envelope
 	limited time.Time
 }
 
-func (o *observer) begin() {
+func (o *observer) begin(extra [][]byte) {
 	o.mu.Lock()
-	o.cur = attempt{}
+	o.cur, o.extra = attempt{}, extra
 	o.mu.Unlock()
 }
 
@@ -192,6 +200,9 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.mu.Lock()
+	body = appendItems(body, o.extra)
+	o.mu.Unlock()
 	if o.normalize {
 		body = normalizeEnvelope(body)
 	}

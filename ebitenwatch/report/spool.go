@@ -28,6 +28,8 @@ import (
 //	failed/              reports the server refused as invalid (4xx)
 //	suppressed.json      per-fingerprint counts of rate-limited stalls
 //	dropped.json         how many reports were dropped or set aside unsent
+//	<sid>.session.json   a release-health session not yet closed and sent (session.go)
+//	install-id.json      the install's random distinct ID for sessions
 //
 // A stem is "<unix nanoseconds, 20 digits>-<pid>-<random>", so names sort
 // oldest first. A report and the live file it replaces share a stem and an

@@ -151,7 +151,9 @@ func (r *writer) writeJob(j stallJob) {
 	switch {
 	case j.done != nil:
 		r.endStall(j.s)
+		r.sess.stalling(len(r.live) > 0)
 	case !r.closed:
+		r.sess.stalling(true) // before the live file: a kill from then on is an ANR
 		r.refresh(j.s)
 	}
 }

@@ -140,3 +140,32 @@ func (f *frameStats) recent(dst []time.Duration) []time.Duration {
 	}
 	return append(dst, f.ring[:f.next]...)
 }
+
+// SlowFrames returns how many frames so far took longer than budget, such
+// as one tick at the game's TPS (16.7 ms at 60). Frames are counted to
+// the histogram's resolution: those at least budget rounded up to the
+// millisecond (17 ms for 16.7 ms), and above 1 s, to 100 ms. Safe from any
+// goroutine.
+func (w *Watchdog) SlowFrames(budget time.Duration) uint64 {
+	return w.frames.slower(budget)
+}
+
+func (f *frameStats) slower(budget time.Duration) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n uint64
+	for i := range f.hist {
+		if bucketTop(i)-bucketWidth(i) >= budget {
+			n += f.hist[i]
+		}
+	}
+	return n
+}
+
+// bucketWidth is the width of bucket i.
+func bucketWidth(i int) time.Duration {
+	if i < fineBuckets {
+		return time.Millisecond
+	}
+	return 100 * time.Millisecond
+}
