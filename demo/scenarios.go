@@ -78,11 +78,12 @@ type thrash struct {
 	workingSet int   // bytes touched per asset
 }
 
-// thrashPasses sizes the thrashing load: on the development VM (2 cores,
-// a virtual disk) a major fault took 200 to 500 µs, and 8 passes over the
-// 2.3 MB pack made 4,400 of them in 1.3 to 2.2 s; 6 passes make the
-// whole stalling load last 2 to 3 s.
-const thrashPasses = 6
+// thrashPasses sizes the thrashing load. On the development VM (2 cores,
+// a virtual disk), with the machine quiet, 6 passes made the stalling
+// load's Update last 0.6 to 0.7 s, at the frozen threshold, and 24 passes
+// 1.8 s; under load from other processes a major fault took 200 to 500 µs
+// and the load lasts several times longer.
+const thrashPasses = 24
 
 func newThrash(p *pack) thrash {
 	if p == nil {
