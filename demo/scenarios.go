@@ -417,10 +417,10 @@ func findPaths(gr *grid, units, chunk int, yield func(float64) bool) int {
 	return visited
 }
 
-// pathUnits sizes the stalling pathfinding: about 1 s on an idle core
-// here, so it is a frozen frame (700 ms) on a quiet machine too. With 12
-// units it took 740 to 1100 ms depending on what else ran.
-const pathUnits = 16
+// pathUnits sizes the stalling pathfinding, so that it is a frozen frame
+// (700 ms) on a quiet machine too: 16 units took 670 to 760 ms on the
+// development VM with nothing else running, 32 twice that.
+const pathUnits = 32
 
 func startCPU(g *game, fixed bool) {
 	if !fixed {
