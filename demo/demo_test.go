@@ -183,11 +183,11 @@ func checkFaults(t *testing.T, evs []*sentrytest.Event) {
 }
 
 // thrashTitle tells whether a report blames the thrashing load's reads:
-// readAsset itself, its working-set pass (touch), or the eviction of its
-// pages (evict), which the sampler may catch more often than the faults
-// that follow it.
+// the page reads themselves (readPages), its working-set pass (touch), or
+// the eviction of its pages (evict), which the sampler may catch more
+// often than the faults that follow it.
 func thrashTitle(title string) bool {
-	for _, fn := range []string{"main.readAsset", "main.touch", "main.(*pack).evict"} {
+	for _, fn := range []string{"main.readPages", "main.touch", "main.(*pack).evict"} {
 		if strings.Contains(title, ": "+fn+": Update blocked for at least ") {
 			return true
 		}

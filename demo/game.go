@@ -38,7 +38,8 @@ type game struct {
 
 	pending    *pending
 	started    time.Time
-	lastTime   time.Duration
+	lastTime   time.Duration // from trigger to the result on the screen
+	shown      bool          // lastTime is the last finished run's
 	lastErr    error
 	images     map[string]*ebiten.Image
 	backdrop   *ebiten.Image // the sky and the background, at screen size
@@ -81,7 +82,18 @@ func (g *game) finish(images map[string]*ebiten.Image, err error) {
 	if images != nil {
 		g.setImages(images)
 	}
-	g.lastTime, g.lastErr, g.pending = time.Since(g.started), err, nil
+	g.lastErr, g.pending, g.shown = err, nil, false
+}
+
+// noteShown sets lastTime once the result of the run that finished is on
+// the screen: at the start of the next tick, after the frame that drew it
+// was presented. Update's return is too early a mark for the stalling
+// load: Ebitengine sends the images it created to the GPU only when the
+// frame ends.
+func (g *game) noteShown() {
+	if !g.shown && g.pending == nil && !g.started.IsZero() {
+		g.lastTime, g.shown = time.Since(g.started), true
+	}
 }
 
 // setImages replaces the level's images, freeing the old ones at once
@@ -102,6 +114,7 @@ func (g *game) busy() bool { return g.pending != nil }
 
 func (g *game) Update() error {
 	g.ticks++
+	g.noteShown()
 	if g.pending != nil {
 		if done, err := g.pending.poll(); done {
 			g.finish(nil, err)

@@ -7,25 +7,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestLowerPriority checks that a loader's thread really runs as
-// SCHED_IDLE afterwards.
-func TestLowerPriority(t *testing.T) {
+// TestLoaderPriority checks that a loader's thread really runs as
+// SCHED_IDLE after lowerPriority and at normal priority after
+// normalPriority, as a fetch that reads and then decodes switches.
+func TestLoaderPriority(t *testing.T) {
 	type result struct {
-		policy uint32
-		err    error
+		policies []uint32
+		err      error
 	}
 	done := make(chan result)
 	go func() {
-		if err := lowerPriority(); err != nil {
-			done <- result{err: err}
-			return
+		var r result
+		for _, set := range []func() error{lowerPriority, normalPriority, lowerPriority} {
+			if r.err = set(); r.err != nil {
+				break
+			}
+			attr, err := unix.SchedGetAttr(0, 0)
+			if r.err = err; err != nil {
+				break
+			}
+			r.policies = append(r.policies, attr.Policy)
 		}
-		attr, err := unix.SchedGetAttr(0, 0)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		done <- result{policy: attr.Policy}
+		done <- r
 	}()
 	r := <-done
 	if errors.Is(r.err, unix.ENOSYS) || errors.Is(r.err, unix.EPERM) {
@@ -34,7 +37,11 @@ func TestLowerPriority(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if r.policy != unix.SCHED_IDLE {
-		t.Errorf("policy after lowerPriority = %d, want SCHED_IDLE (%d)", r.policy, unix.SCHED_IDLE)
+	want := []uint32{unix.SCHED_IDLE, unix.SCHED_NORMAL, unix.SCHED_IDLE}
+	for i := range want {
+		if r.policies[i] != want[i] {
+			t.Errorf("policies after lower, normal, lower = %v, want %v", r.policies, want)
+			break
+		}
 	}
 }

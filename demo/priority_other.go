@@ -2,5 +2,6 @@
 
 package main
 
-// lowerPriority does nothing here; see priority_linux.go.
-func lowerPriority() error { return nil }
+// lowerPriority and normalPriority do nothing here; see priority_linux.go.
+func lowerPriority() error  { return nil }
+func normalPriority() error { return nil }

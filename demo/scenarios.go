@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/framewatch/framewatch/assets"
 	"github.com/framewatch/framewatch/workslicer"
@@ -33,7 +34,7 @@ type scenario struct {
 }
 
 var scenarios = []*scenario{
-	{name: "load", title: "Thrashing asset load", expectClass: "cpu", culprit: "main.readAsset", start: startLoad},
+	{name: "load", title: "Thrashing asset load", expectClass: "cpu", culprit: "main.readPages", start: startLoad},
 	{name: "network", title: "Network call in Update", expectClass: "io", culprit: "main.fetchScores", start: startNetwork},
 	{name: "lock", title: "Lock held by autosave", expectClass: "lock", culprit: "main.(*world).readWorldState", start: startLock},
 	{name: "cpu", title: "Pathfinding in one tick", expectClass: "cpu", culprit: "main.findPaths", start: startCPU},
@@ -93,11 +94,9 @@ func newThrash(p *pack) thrash {
 }
 
 // readAsset reads one asset's bytes, paying the thrash costs: memory
-// pressure takes its pages back before every pass. Each page is first read
-// here, in Go code, so the goroutine waits for the disk in readAsset
-// itself, where a signal can preempt it, rather than inside the runtime's
-// memmove, which cannot be preempted. progress, if not nil, hears how much
-// is read.
+// pressure takes its pages back before every pass. progress, if not nil,
+// hears how much is read. The loader's working set is touched apart, by
+// touch.
 func readAsset(t thrash, name string, progress func(done float64)) ([]byte, error) {
 	if t.pack == nil {
 		return fs.ReadFile(assets.FS, name)
@@ -107,20 +106,40 @@ func readAsset(t thrash, name string, progress func(done float64)) ([]byte, erro
 		return nil, err
 	}
 	out := make([]byte, len(mapped))
-	page := os.Getpagesize()
+	t.pack.reading.Lock()
 	for pass := range t.passes {
 		t.pack.evict(mapped)
-		for i := 0; i < len(mapped); i += page {
-			faulted.Add(uint64(mapped[i])) // a major fault: the page is on disk
-			copy(out[i:min(i+page, len(out))], mapped[i:])
-			if progress != nil && i/page%32 == 0 { // from the first page on
-				read := float64(min(i+page, len(mapped))) / float64(len(mapped))
+		readPages(out, mapped, func(read float64) {
+			if progress != nil {
 				progress((float64(pass) + read) / float64(t.passes))
 			}
+		})
+	}
+	t.pack.reading.Unlock()
+	return out, nil
+}
+
+// readPages copies mapped into out a page of the mapping at a time, and
+// reads the first byte of each page in Go code first, so that the
+// goroutine waits for the disk here, where a signal can preempt it, rather
+// than inside the runtime's memmove, which cannot be preempted. An asset
+// starts anywhere in its first page, so the copies follow the mapping's
+// page boundaries, not the asset's. progress hears the share copied, every
+// 32 pages from the first on.
+func readPages(out, mapped []byte, progress func(read float64)) {
+	if len(mapped) == 0 {
+		return
+	}
+	page := os.Getpagesize()
+	end := page - int(uintptr(unsafe.Pointer(&mapped[0])))%page
+	for i, n := 0, 0; i < len(mapped); i, end, n = end, end+page, n+1 {
+		end = min(end, len(mapped))
+		faulted.Add(uint64(mapped[i])) // a major fault: the page is on disk
+		copy(out[i:end], mapped[i:end])
+		if n%32 == 0 {
+			progress(float64(end) / float64(len(mapped)))
 		}
 	}
-	touch(t.workingSet)
-	return out, nil
 }
 
 // faulted keeps the page reads in readAsset from being optimized away.
@@ -165,6 +184,7 @@ func loadAllAssets(t thrash) (map[string]*ebiten.Image, error) {
 		if err != nil {
 			return nil, err
 		}
+		touch(t.workingSet)
 		img, err := decodeAsset(name, data)
 		if err != nil {
 			return nil, err
@@ -195,11 +215,16 @@ func startLoad(g *game, fixed bool) {
 	for _, a := range assets.Info() {
 		name := a.Name
 		h, err := up.Load(context.Background(), name, func(ctx context.Context) (image.Image, error) {
-			_ = lowerPriority() // at normal priority, the load is only less smooth
+			// Reads at normal priority, the rest lowered. Errors leave the
+			// priority as it was: the load is then only slower or less
+			// smooth.
+			_ = normalPriority()
 			data, err := readAsset(t, name, func(done float64) { workslicer.FetchProgress(ctx, done) })
 			if err != nil {
 				return nil, err
 			}
+			_ = lowerPriority()
+			touch(t.workingSet)
 			return decodeAsset(name, data)
 		})
 		if err != nil {

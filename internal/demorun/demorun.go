@@ -11,7 +11,7 @@ type Run struct {
 	P99GapMS  float64 `json:"p99_gap_ms"`    // 99th percentile of the same
 	MaxUpdMS  float64 `json:"max_update_ms"` // longest Update
 	MaxDrawMS float64 `json:"max_draw_ms"`   // longest Draw
-	LoadMS    float64 `json:"load_ms"`       // from the trigger to the scenario's result
+	LoadMS    float64 `json:"load_ms"`       // from the trigger to the first tick after its result was drawn
 	// StealPct is the share of all CPU time, in percent, that the
 	// hypervisor took from the machine during the run; nil where that is
 	// unknown (not Linux). Frame gaps grow with it.
