@@ -230,7 +230,9 @@ The demo's script runs every scenario, stalling then fixed, in a real
 Ebitengine window (under Xvfb with Mesa's software renderer when there is
 no display). A frame gap is the time between the starts of consecutive
 ticks, which is what a player sees; busy times are the longest Update
-(workslicer's chunks included) and Draw (the overlay included). Two
+(workslicer's chunks included) and Draw (the overlay included); load
+time runs from the tick that starts a run to the first tick after the
+frame that shows its result. Two
 baselines come first: host, a loop that only sleeps from one 60 Hz tick
 to the next, before the window opens, is the floor this machine puts
 under any frame loop; idle, the scene alone with no work, adds what
