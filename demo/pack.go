@@ -22,10 +22,10 @@ type pack struct {
 
 	// reading lets one goroutine at a time page the pack in, as one disk
 	// serves one read at a time. A page fault's work is kernel time that
-	// the loader's lowered priority does not lower: with two loaders
-	// faulting at once, the fixed load's p99 tick gap was 61 to 74 ms,
-	// against 45 to 50 ms taking turns, in the same minutes. Decoding
-	// still overlaps the next asset's read.
+	// a lowered priority does not lower: with two loaders faulting at
+	// once, both at SCHED_IDLE, the fixed load's p99 tick gap was 61 to
+	// 74 ms, against 45 to 50 ms taking turns, in the same minutes.
+	// Decoding still overlaps the next asset's read.
 	reading sync.Mutex
 }
 
