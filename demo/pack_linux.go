@@ -23,6 +23,9 @@ func mapFile(f *os.File, n int) ([]byte, error) {
 
 func unmapFile(b []byte) error { return unix.Munmap(b) }
 
+// thrashClass is the stalling load's class: its reads wait for the disk.
+const thrashClass = "paging"
+
 // evict takes the pages of b, a part of the pack's mapping, out of memory
 // as memory pressure would: MADV_DONTNEED unmaps them, and
 // POSIX_FADV_DONTNEED drops them from the page cache, so the next read of

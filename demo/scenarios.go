@@ -34,7 +34,7 @@ type scenario struct {
 }
 
 var scenarios = []*scenario{
-	{name: "load", title: "Thrashing asset load", expectClass: "cpu", culprit: "main.readPages", start: startLoad},
+	{name: "load", title: "Thrashing asset load", expectClass: thrashClass, culprit: "main.readPages", start: startLoad},
 	{name: "network", title: "Network call in Update", expectClass: "io", culprit: "main.fetchScores", start: startNetwork},
 	{name: "lock", title: "Lock held by autosave", expectClass: "lock", culprit: "main.(*world).readWorldState", start: startLock},
 	{name: "cpu", title: "Pathfinding in one tick", expectClass: "cpu", culprit: "main.findPaths", start: startCPU},

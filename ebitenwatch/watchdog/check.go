@@ -156,6 +156,7 @@ func (c *checker) beginStall(now time.Time) {
 		Stall:    Stall{Phase: beatPhase(c.beat), Tick: beatTick(c.beat)},
 		stacks:   make(map[string]int),
 		baseline: c.baseline,
+		threads:  readThreadTimes(),
 	}
 	c.stall = s
 	s.advance(c, now)
@@ -175,7 +176,7 @@ func (c *checker) report(s *activeStall, now time.Time) {
 	s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
 	s.nextUpdate = now.Add(UpdateInterval)
 	c.w.frames.stallStarted()
-	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+	s.refreshRuntime()
 	// The dump and the flight recorder's snapshot are taken after
 	// StallStarted, by the sampler, because each can take longer than
 	// detection may (tens of milliseconds, up to a second under load).
@@ -277,7 +278,7 @@ func (c *checker) endStall() {
 	case s.reported:
 		c.w.frames.block(s.Tier)
 		s.Ended = true
-		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+		s.refreshRuntime()
 		s.Hitches = c.w.hitches.top(nil, MaxStallHitches)
 	case s.quiet || s.Duration < c.opts.Hitch:
 		return
@@ -329,12 +330,20 @@ type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
+	threads    threadTimes   // from beginStall, for Runtime's threadsBusy
 	reported   bool          // StallStarted was delivered
 	quiet      bool          // not reported: a debugger is attached
 	detail     sampleRequest // the dump and trace still to ask for
 	requested  time.Time     // when the last sample was asked for
 	nextSample time.Time
 	nextUpdate time.Time
+}
+
+// refreshRuntime measures the process counters from before the stall
+// until now.
+func (s *activeStall) refreshRuntime() {
+	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+	s.Runtime.threadsBusy, s.Runtime.threadsWall = s.threads.since(readThreadTimes())
 }
 
 // UpdateInterval is the longest time between two StallUpdated calls of
@@ -365,7 +374,7 @@ func (s *activeStall) advance(c *checker, now time.Time) {
 	}
 	if rose || !now.Before(s.nextUpdate) {
 		s.nextUpdate = now.Add(UpdateInterval)
-		s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
+		s.refreshRuntime()
 		c.deliver(Sink.StallUpdated, s.snapshot())
 	}
 }

@@ -13,7 +13,8 @@
 // player then kills the game, and sampling goes on until the phase ends.
 // Identical stacks are folded; the culprit is the innermost frame of the
 // game's own code in the stack sampled most, and the class (cpu, lock,
-// channel, io, sleep, gc) is read from that stack's wait.
+// channel, io, sleep, gc, paging) is read from that stack's wait, and for
+// a running goroutine from the process's page faults and CPU time.
 //
 // # How samples are taken
 //

@@ -71,9 +71,14 @@ const (
 	ClassIO            // network poll, system call or file access
 	ClassSleep         // in time.Sleep
 	ClassGC            // stopped or assisting the garbage collector
+	// ClassPaging is running code that waited for the disk in page
+	// faults: memory paged out, or a memory-mapped file read. Go sees such
+	// a goroutine running; the process's counters tell it apart (see
+	// classify).
+	ClassPaging
 )
 
-var classNames = [...]string{"unknown", "cpu", "lock", "channel", "io", "sleep", "gc"}
+var classNames = [...]string{"unknown", "cpu", "lock", "channel", "io", "sleep", "gc", "paging"}
 
 // String returns the class's name as reports show it, such as "lock".
 func (c Class) String() string {
@@ -127,6 +132,12 @@ type Runtime struct {
 	MajorFaults int64         // page faults that had to read from disk
 	CPU         time.Duration // process user+system CPU time
 	Wall        time.Duration // wall time over which the deltas were taken
+
+	// From Options.Hitch into the stall on (Linux only): the time the
+	// process's threads were on a CPU or waiting for one, summed, and the
+	// wall time that covers. Unlike CPU, it counts a thread kept off the
+	// CPU by other processes as busy.
+	threadsBusy, threadsWall time.Duration
 }
 
 // Stall is one frame that blocked past Options.Frozen.

@@ -1,0 +1,99 @@
+//go:build linux
+
+package watchdog_test
+
+import (
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"golang.org/x/sys/unix"
+)
+
+// TestCapturePaging blocks in a read of a memory-mapped file whose pages
+// are taken out of memory before each pass, so that every page read waits
+// for the disk in a page fault while Go sees the goroutine running.
+func TestCapturePaging(t *testing.T) {
+	f, m := mappedFile(t, 8<<20)
+	var stop atomic.Bool
+	s := runGame(t, func() { pageIn(f, m, &stop) }, func() { stop.Store(true) })
+	if s.Runtime.MajorFaults == 0 {
+		t.Skip("no page was read from disk: the file is on a file system in memory")
+	}
+	checkStall(t, s, watchdog.ClassPaging, "pageIn")
+}
+
+// TestCaptureSpinBesidePaging computes in the frame while a loader pages
+// on another thread: the process's page faults are not the frame's.
+func TestCaptureSpinBesidePaging(t *testing.T) {
+	f, m := mappedFile(t, 8<<20)
+	var stopLoader, stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pageIn(f, m, &stopLoader)
+	}()
+	defer func() {
+		stopLoader.Store(true)
+		<-done
+	}()
+	s := runGame(t, func() { spin(&stop) }, func() { stop.Store(true) })
+	if s.Runtime.MajorFaults == 0 {
+		t.Skip("no page was read from disk: the file is on a file system in memory")
+	}
+	checkStall(t, s, watchdog.ClassCPU, "spin")
+}
+
+// mappedFile writes n bytes to a file on disk, in the user's cache
+// directory rather than a temporary one, which may be in memory, and maps
+// it read-only without read-ahead.
+func mappedFile(t *testing.T, n int) (*os.File, []byte) {
+	t.Helper()
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = t.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "framewatch-paging-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		os.Remove(f.Name())
+	})
+	if _, err := f.Write(make([]byte, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := unix.Mmap(int(f.Fd()), 0, n, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(m) })
+	if err := unix.Madvise(m, unix.MADV_RANDOM); err != nil {
+		t.Fatal(err)
+	}
+	return f, m
+}
+
+var pageSink atomic.Uint64
+
+// pageIn reads a byte of every page of m until stop, taking the pages out
+// of memory before each pass.
+//
+//go:noinline
+func pageIn(f *os.File, m []byte, stop *atomic.Bool) {
+	var sum uint64
+	page := os.Getpagesize()
+	for !stop.Load() {
+		unix.Madvise(m, unix.MADV_DONTNEED)
+		unix.Fadvise(int(f.Fd()), 0, int64(len(m)), unix.FADV_DONTNEED)
+		for i := 0; i < len(m) && !stop.Load(); i += page {
+			sum += uint64(m[i])
+		}
+	}
+	pageSink.Add(sum)
+}
