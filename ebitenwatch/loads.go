@@ -60,14 +60,14 @@ func (w *Watcher) loadFailed(f workslicer.Failure) {
 
 // loadStalled reports a stall that OnStalled heard of, on the game
 // goroutine; the worker stacks are taken on the background goroutine. A
-// Fetch that no goroutine runs is waiting for a worker behind other
-// loads: the loads ahead of it are the ones to report, so it is not.
+// Fetch that no goroutine runs by then has ended since: it is not
+// reported.
 func (w *Watcher) loadStalled(s workslicer.Stalled) {
 	w.bg.do(func() {
 		ls := report.LoadStall{Key: s.Task, Kind: s.Kind, Stage: s.Stage, Progress: s.Progress, For: s.For}
 		if s.Stage == "Fetch" {
 			if ls.Workers = loadWorkers(s.Task, w.opts.Report.InApp); len(ls.Workers) == 0 {
-				w.opts.Logger.Debug("framewatch: a load waiting for a worker is not reported as stalled", "key", s.Task, "for", s.For)
+				w.opts.Logger.Debug("framewatch: a stalled load's Fetch ended before its report", "key", s.Task, "for", s.For)
 				return
 			}
 		}

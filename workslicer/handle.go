@@ -76,9 +76,10 @@ type state struct {
 	fetchStart time.Duration
 	fetchEnd   time.Duration
 
-	// Guarded by Scheduler.mu.
+	// Written under Scheduler.mu; fetch is also read without it, to tell
+	// a load waiting for a worker from one stalled.
 	refs  int
-	fetch *fetch // non-nil while waiting for a worker
+	fetch atomic.Pointer[fetch] // non-nil while waiting for a worker
 }
 
 func (st *state) priority() int { return int(st.prio.Load()) }

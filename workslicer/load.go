@@ -87,8 +87,8 @@ func Load[B, T any](ctx context.Context, s *Scheduler, l Loader[B, T]) (*Handle[
 				ErrInvalid, l.Key, ref.typed, *new(T))
 		}
 		if e.raise(l.Priority) {
-			if e.fetch != nil {
-				s.fetches.relevel(e.fetch)
+			if f := e.fetch.Load(); f != nil {
+				s.fetches.relevel(f)
 			}
 			s.raises.Add(1) // its Finish may be queued
 		}
@@ -109,7 +109,7 @@ func startLoad[B, T any](s *Scheduler, l Loader[B, T]) *entry[T] {
 	}
 	s.seq++
 	f := &fetch{st: &e.state, seq: s.seq, since: s.elapsed(), run: func() { fetchStage(s, e, l) }}
-	e.fetch = f
+	e.fetch.Store(f)
 	s.fetches.push(f)
 	s.watch(&e.state)
 	s.fetching.Add(1)
@@ -161,7 +161,7 @@ func (s *Scheduler) exitWorker(f **fetch) {
 func (s *Scheduler) popFetch() *fetch {
 	f := s.fetches.pop(s.elapsed(), s.age)
 	if f != nil {
-		f.st.fetch = nil
+		f.st.fetch.Store(nil)
 	}
 	return f
 }
@@ -169,7 +169,7 @@ func (s *Scheduler) popFetch() *fetch {
 // unqueueFetch removes a fetch that no worker has taken. s.mu must be held.
 func (s *Scheduler) unqueueFetch(f *fetch) {
 	s.fetches.remove(f)
-	f.st.fetch = nil
+	f.st.fetch.Store(nil)
 }
 
 // fetchStage runs on a worker: Fetch, then the hand-over to the game

@@ -50,6 +50,8 @@ type Options struct {
 	// OnStalled, if set, is called on the game goroutine, from EndFrame,
 	// when a task or load has shown no progress for StallAfter, such as a
 	// download that stopped sending; once, and again only after it moved.
+	// A load waiting for a worker is not stalled: its time counts from
+	// when a worker takes it.
 	// EndFrame then looks at every unfinished task and load each
 	// StallAfter/16 of the game's clock. Fetch goroutines carry the pprof
 	// label "workslicer.load" with the load's key, so a goroutine profile

@@ -249,7 +249,7 @@ func (s *Scheduler) Close() {
 	s.closed = true
 	fetches := s.fetches.all()
 	for _, f := range fetches {
-		f.st.fetch = nil
+		f.st.fetch.Store(nil)
 	}
 	s.mu.Unlock()
 	s.cancel(ErrClosed) // every task's context derives from s.ctx
@@ -533,9 +533,10 @@ func (s *Scheduler) release(st *state) {
 	if ref, ok := s.loads[st.key]; ok && ref.st == st {
 		delete(s.loads, st.key)
 	}
-	waiting := st.fetch != nil
+	f := st.fetch.Load()
+	waiting := f != nil
 	if waiting {
-		s.unqueueFetch(st.fetch)
+		s.unqueueFetch(f)
 	}
 	// Cancelled under s.mu so that a finished Fetch either sees the
 	// cancellation or is queued before reap looks.

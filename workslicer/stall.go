@@ -11,7 +11,7 @@ import (
 type Stalled struct {
 	Task     string        // the task's name or the load's key
 	Kind     string        // the Task's or Loader's Kind
-	Stage    string        // "Task", "Fetch" (waiting for or running it) or "Finish"
+	Stage    string        // "Task", "Fetch" (running it) or "Finish"
 	Progress float64       // where it stopped, as Handle.Progress shows it
 	For      time.Duration // on the game's clock, since it last moved
 }
@@ -67,7 +67,9 @@ func (s *Scheduler) watchStalls() {
 			continue
 		}
 		kept = append(kept, x)
-		if p := x.st.progressNow(); p > x.seen {
+		// A load waiting for a worker is not stuck itself: the loads
+		// ahead of it are, if any. Its clock starts when a worker takes it.
+		if p := x.st.progressNow(); p > x.seen || x.st.fetch.Load() != nil {
 			x.seen, x.movedAt, x.stalled = p, w.clock, false
 		} else if !x.stalled && w.clock-x.movedAt >= s.opts.StallAfter {
 			x.stalled = true

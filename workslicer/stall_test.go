@@ -77,3 +77,52 @@ func TestStalledLoads(t *testing.T) {
 		}
 	})
 }
+
+// A load waiting for a worker behind a stuck one is not reported: the
+// stuck one is. Once a worker takes it, its own StallAfter starts.
+func TestQueuedLoadIsNotStalled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const after = 2 * time.Second
+		var stalls []workslicer.Stalled
+		s := newScheduler(t, workslicer.Options{Workers: 1, StallAfter: after, OnStalled: func(st workslicer.Stalled) {
+			stalls = append(stalls, st)
+		}})
+		firstR, firstW := io.Pipe()
+		secondR, secondW := io.Pipe()
+		defer secondW.Close()
+		for _, l := range []struct {
+			key string
+			r   io.Reader
+		}{{"first.pak", firstR}, {"second.pak", secondR}} {
+			_, err := workslicer.Load(context.Background(), s, workslicer.Loader[int, int]{Key: l.key,
+				Fetch: func(ctx context.Context) (int, error) {
+					b, err := io.ReadAll(workslicer.ProgressReader(ctx, l.r, 1000))
+					return len(b), err
+				}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		play := func(d time.Duration) {
+			for end := time.Now().Add(d); time.Now().Before(end); {
+				frame(s, 1)
+				time.Sleep(16 * time.Millisecond)
+			}
+		}
+		play(after + after/2)
+		if len(stalls) != 1 || stalls[0].Task != "first.pak" {
+			t.Fatalf("stalls %+v; want first.pak alone, not the load waiting behind it", stalls)
+		}
+		firstW.Close() // first.pak ends; a worker takes second.pak, which gets no byte
+		synctest.Wait()
+		started := time.Now()
+		play(after - after/4)
+		if len(stalls) != 1 {
+			t.Fatalf("stalls %+v %v after second.pak started; want none for it before %v", stalls, time.Since(started), after)
+		}
+		play(after/4 + after/10)
+		if len(stalls) != 2 || stalls[1].Task != "second.pak" || stalls[1].Stage != "Fetch" {
+			t.Fatalf("stalls %+v; want second.pak within %v of its start", stalls, after+after/10)
+		}
+	})
+}
