@@ -168,7 +168,7 @@ func TestCrashOutputIsReported(t *testing.T) {
 			if crashed != 1 || len(e.Threads) < 2 {
 				t.Errorf("%d threads, %d crashed; want the others too and one crashed", len(e.Threads), crashed)
 			}
-			if len(e.Attachments["crash.txt"]) == 0 {
+			if len(e.Attachments["crash.txt"].Data) == 0 {
 				t.Error("no crash.txt attachment")
 			}
 		})

@@ -21,7 +21,7 @@ func TestAppendItemsKeepsTheLastItemWhole(t *testing.T) {
 	if len(got.Events) != 1 || len(got.Sessions) != 1 || got.Sessions[0].SID != st.SID {
 		t.Fatalf("%d events, %d sessions", len(got.Events), len(got.Sessions))
 	}
-	if a := got.Events[0].Attachments["a.txt"]; string(a) != "line\n" {
+	if a := got.Events[0].Attachments["a.txt"].Data; string(a) != "line\n" {
 		t.Errorf("attachment %q, want %q", a, "line\n")
 	}
 }

@@ -8,8 +8,9 @@
 //	...
 //	ev := srv.WaitEvents(t, 1, 10*time.Second)[0]
 //
-// A test can make the server fail (SetRespond) to model an outage, a rate
-// limit or a server that rejects a report.
+// A test can make the server fail or answer late (SetRespond) to model an
+// outage, a rate limit, a slow server or one that rejects a report, and can
+// hold a sender to the documented event form (RequireValuesForm).
 package sentrytest
 
 import (
@@ -83,9 +84,16 @@ type Event struct {
 	// Raw is the event's top-level JSON, for fields not decoded above.
 	Raw map[string]json.RawMessage `json:"-"`
 	// Attachments are the envelope's attachment items, by file name.
-	Attachments map[string][]byte `json:"-"`
+	Attachments map[string]Attachment `json:"-"`
 	// Received is when the server received the envelope.
 	Received time.Time `json:"-"`
+}
+
+// Attachment is an attachment item: its payload and its header's
+// content_type ("" when the header has none).
+type Attachment struct {
+	ContentType string
+	Data        []byte
 }
 
 // Title is what Sentry shows as the issue's title: "<type>: <value>" of
@@ -129,15 +137,17 @@ type Server struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	requests  int
+	times     []time.Time // arrival of each request
 	envelopes []*Envelope
 	errs      []error
 	respond   Responder
+	values    bool // RequireValuesForm
 }
 
 // A Responder sees every well-formed request first, numbered from 1, with
 // its decoded envelope. When it returns true it has answered the request
-// itself and the envelope is not kept.
+// itself and the envelope is not kept. It runs on the request's goroutine,
+// so one that sleeps and returns false delays only that answer.
 type Responder func(w http.ResponseWriter, n int, env *Envelope) bool
 
 // New starts a server on a free loopback port and closes it when the test
@@ -190,11 +200,29 @@ func (s *Server) SetRespond(respond Responder) {
 	s.mu.Unlock()
 }
 
+// RequireValuesForm makes later requests malformed when an event's
+// "exception" or "threads" is a bare list. Sentry accepts both forms, but
+// Spotlight only the documented {"values": [...]}, so a sender that
+// rewrites events for it can be held to that form.
+func (s *Server) RequireValuesForm() {
+	s.mu.Lock()
+	s.values = true
+	s.mu.Unlock()
+}
+
 // Requests is how many requests arrived, answered or not.
 func (s *Server) Requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requests
+	return len(s.times)
+}
+
+// RequestTimes returns when each request arrived, before its body was
+// read, in arrival order, answered or not.
+func (s *Server) RequestTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.times...)
 }
 
 // Errors returns and clears the malformed requests seen so far.
@@ -253,10 +281,13 @@ func (s *Server) WaitEvents(t testing.TB, n int, timeout time.Duration) []*Event
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.requests++
-	n, respond := s.requests, s.respond
+	s.times = append(s.times, time.Now())
+	n, respond, values := len(s.times), s.respond, s.values
 	s.mu.Unlock()
 	env, err := readRequest(r)
+	if err == nil && values {
+		err = env.valuesForm()
+	}
 	if err != nil {
 		s.mu.Lock()
 		s.errs = append(s.errs, err)
@@ -320,52 +351,62 @@ func ParseEnvelope(body []byte) (*Envelope, error) {
 	}
 	eventID, _ := env.Header["event_id"].(string)
 	for {
-		typ, meta, payload, err := nextItem(rd)
+		h, payload, err := nextItem(rd)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		if err := env.add(typ, meta, payload, eventID); err != nil {
+		if err := env.add(h, payload, eventID); err != nil {
 			return nil, err
 		}
 	}
 	return env, nil
 }
 
-// nextItem reads one item: its type, its header and its payload.
-func nextItem(rd *bufio.Reader) (string, map[string]any, []byte, error) {
+// itemHeader is an item's header line. Its fields must have their
+// documented types: a length that is not an integer is an error.
+type itemHeader struct {
+	Type        string `json:"type"`
+	Length      *int   `json:"length"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+}
+
+// nextItem reads one item: its header and its payload.
+func nextItem(rd *bufio.Reader) (itemHeader, []byte, error) {
+	var h itemHeader
 	var line []byte
 	for len(bytes.TrimSpace(line)) == 0 {
 		var err error
 		line, err = rd.ReadBytes('\n')
 		if len(bytes.TrimSpace(line)) == 0 && err != nil {
-			return "", nil, nil, err
+			return h, nil, err
 		}
 	}
-	var h map[string]any
 	if err := json.Unmarshal(line, &h); err != nil {
-		return "", nil, nil, fmt.Errorf("item header %q: %w", line, err)
+		return h, nil, fmt.Errorf("item header %q: %w", line, err)
 	}
-	typ, _ := h["type"].(string)
-	length, hasLen := h["length"].(float64)
-	if !hasLen {
+	if h.Length == nil {
 		payload, _ := rd.ReadBytes('\n')
-		return typ, h, bytes.TrimSuffix(payload, []byte("\n")), nil
+		return h, bytes.TrimSuffix(payload, []byte("\n")), nil
 	}
-	payload := make([]byte, int(length))
+	if *h.Length < 0 {
+		return h, nil, fmt.Errorf("%s item: negative length %d", h.Type, *h.Length)
+	}
+	payload := make([]byte, *h.Length)
 	if _, err := io.ReadFull(rd, payload); err != nil {
-		return "", nil, nil, fmt.Errorf("%s item shorter than its length %d: %w", typ, int(length), err)
+		return h, nil, fmt.Errorf("%s item shorter than its length %d: %w", h.Type, *h.Length, err)
 	}
 	if b, err := rd.ReadByte(); err == nil && b != '\n' {
-		return "", nil, nil, fmt.Errorf("%s item: length %d is wrong: next byte %q", typ, int(length), b)
+		return h, nil, fmt.Errorf("%s item: length %d is wrong: next byte %q", h.Type, *h.Length, b)
 	}
-	return typ, h, payload, nil
+	return h, payload, nil
 }
 
-func (env *Envelope) add(typ string, h map[string]any, payload []byte, eventID string) error {
-	switch typ {
+func (env *Envelope) add(h itemHeader, payload []byte, eventID string) error {
+	switch h.Type {
 	case "event":
 		ev, err := decodeEvent(payload)
 		if err != nil {
@@ -374,10 +415,9 @@ func (env *Envelope) add(typ string, h map[string]any, payload []byte, eventID s
 		env.Events = append(env.Events, ev)
 	case "attachment":
 		if len(env.Events) == 0 {
-			return fmt.Errorf("attachment %v before any event", h["filename"])
+			return fmt.Errorf("attachment %s before any event", h.Filename)
 		}
-		name, _ := h["filename"].(string)
-		env.Events[len(env.Events)-1].Attachments[name] = payload
+		env.Events[len(env.Events)-1].Attachments[h.Filename] = Attachment{h.ContentType, payload}
 	case "session":
 		var s Session
 		if err := json.Unmarshal(payload, &s); err != nil {
@@ -389,8 +429,21 @@ func (env *Envelope) add(typ string, h map[string]any, payload []byte, eventID s
 	return nil
 }
 
+// valuesForm fails on the first event whose "exception" or "threads" is
+// a bare list.
+func (env *Envelope) valuesForm() error {
+	for _, ev := range env.Events {
+		for _, k := range []string{"exception", "threads"} {
+			if raw := bytes.TrimSpace(ev.Raw[k]); len(raw) > 0 && raw[0] == '[' {
+				return fmt.Errorf("event %s: %s is a bare list, not {\"values\": [...]}", ev.EventID, k)
+			}
+		}
+	}
+	return nil
+}
+
 func decodeEvent(payload []byte) (*Event, error) {
-	ev := &Event{Attachments: map[string][]byte{}}
+	ev := &Event{Attachments: map[string]Attachment{}}
 	if err := json.Unmarshal(payload, ev); err != nil {
 		return nil, fmt.Errorf("event payload: %w", err)
 	}
