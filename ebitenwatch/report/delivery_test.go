@@ -15,6 +15,7 @@ import (
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // spoolOffline writes n stall reports into dir with no DSN, as a game run
@@ -39,12 +40,12 @@ func spoolOffline(t *testing.T, dir string, n int) {
 func TestOfflineReportsAreSentByALaterRun(t *testing.T) {
 	dir := t.TempDir()
 	spoolOffline(t, dir, 3)
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	if !r.Flush(5 * time.Second) {
 		t.Fatal("Flush timed out")
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 3 || len(countByID(evs)) != 3 {
 		t.Fatalf("got %d events (%d distinct), want 3", len(evs), len(countByID(evs)))
 	}
@@ -74,10 +75,10 @@ func TestServerDownThenUp(t *testing.T) {
 	if n := len(spoolFiles(t, r.SpoolDir())); n != 1 {
 		t.Fatalf("%d files spooled while the server is down, want 1", n)
 	}
-	srv := newFakeSentryOn(t, addr)
-	evs := srv.waitEvents(1, 5*time.Second)
+	srv := wellFormed(t, sentrytest.NewOn(t, addr))
+	evs := srv.WaitEvents(t, 1, 5*time.Second)
 	time.Sleep(150 * time.Millisecond) // a duplicate would arrive by now
-	if evs = srv.got(); len(evs) != 1 {
+	if evs = srv.Events(); len(evs) != 1 {
 		t.Fatalf("got %d events, want exactly 1", len(evs))
 	}
 	if !r.Flush(time.Second) || len(spoolFiles(t, r.SpoolDir())) != 0 {
@@ -90,21 +91,21 @@ func TestServerDownThenUp(t *testing.T) {
 // takes the report, exactly once; nothing is set aside.
 func TestServerErrorsAreRetried(t *testing.T) {
 	for _, tc := range []struct{ failures, status int }{{2, http.StatusServiceUnavailable}, {6, http.StatusInternalServerError}} {
-		srv := newFakeSentry(t)
-		srv.setRespond(func(w http.ResponseWriter, n int) bool {
+		srv := newSentry(t)
+		srv.SetRespond(func(w http.ResponseWriter, n int, _ *sentrytest.Envelope) bool {
 			if n <= tc.failures {
 				http.Error(w, "overloaded", tc.status)
 				return true
 			}
 			return false
 		})
-		r := newReporter(t, report.Options{DSN: srv.dsn(), MaxRetryBackoff: 80 * time.Millisecond})
+		r := newReporter(t, report.Options{DSN: srv.DSN(), MaxRetryBackoff: 80 * time.Millisecond})
 		r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
-		evs := srv.waitEvents(1, 10*time.Second)
+		evs := srv.WaitEvents(t, 1, 10*time.Second)
 		r.Flush(time.Second)
 		time.Sleep(100 * time.Millisecond) // a duplicate would arrive by now
-		if evs = srv.got(); len(evs) != 1 || srv.requestCount() != tc.failures+1 {
-			t.Errorf("%d × %d: events %d, requests %d; want 1 and %d", tc.failures, tc.status, len(evs), srv.requestCount(), tc.failures+1)
+		if evs = srv.Events(); len(evs) != 1 || srv.Requests() != tc.failures+1 {
+			t.Errorf("%d × %d: events %d, requests %d; want 1 and %d", tc.failures, tc.status, len(evs), srv.Requests(), tc.failures+1)
 		}
 		if len(spoolFiles(t, r.SpoolDir())) != 0 || len(dirFiles(t, filepath.Join(r.SpoolDir(), "failed"))) != 0 {
 			t.Error("spool not empty, or the report set aside")
@@ -116,15 +117,15 @@ func TestServerErrorsAreRetried(t *testing.T) {
 }
 
 func TestRefusedReportIsSetAside(t *testing.T) {
-	srv := newFakeSentry(t)
-	srv.setRespond(func(w http.ResponseWriter, n int) bool {
+	srv := newSentry(t)
+	srv.SetRespond(func(w http.ResponseWriter, n int, _ *sentrytest.Envelope) bool {
 		if n == 1 {
 			http.Error(w, "bad envelope", http.StatusBadRequest)
 			return true
 		}
 		return false
 	})
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
 	r.Flush(2 * time.Second)
 	if n := len(dirFiles(t, filepath.Join(r.SpoolDir(), "failed"))); n != 1 {
@@ -133,12 +134,12 @@ func TestRefusedReportIsSetAside(t *testing.T) {
 	// The next report, in the next run, goes through, and carries the
 	// count of the lost one.
 	r.Close()
-	r = newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: r.SpoolDir()})
+	r = newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: r.SpoolDir()})
 	r.StallEnded(stuckStall(t, atSave, stallSpec{}))
 	r.Flush(2 * time.Second)
-	evs := srv.got()
-	if len(evs) != 1 || srv.requestCount() != 2 {
-		t.Fatalf("events %d, requests %d", len(evs), srv.requestCount())
+	evs := srv.Events()
+	if len(evs) != 1 || srv.Requests() != 2 {
+		t.Fatalf("events %d, requests %d", len(evs), srv.Requests())
 	}
 	if got := evs[0].Contexts["framewatch"]["spool_dropped_before"]; got != float64(1) {
 		t.Errorf("spool_dropped_before = %v, want 1", got)
@@ -146,8 +147,8 @@ func TestRefusedReportIsSetAside(t *testing.T) {
 }
 
 func TestRateLimitRetryAfter(t *testing.T) {
-	srv := newFakeSentry(t)
-	srv.setRespond(func(w http.ResponseWriter, n int) bool {
+	srv := newSentry(t)
+	srv.SetRespond(func(w http.ResponseWriter, n int, _ *sentrytest.Envelope) bool {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -155,7 +156,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 		}
 		return false
 	})
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
 	if r.Flush(300 * time.Millisecond) {
 		t.Fatal("Flush succeeded while rate limited")
@@ -163,22 +164,21 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	// A second report during the limit is not sent either.
 	r.StallEnded(stuckStall(t, atSave, stallSpec{}))
 	time.Sleep(200 * time.Millisecond)
-	if n := srv.requestCount(); n != 1 {
+	if n := srv.Requests(); n != 1 {
 		t.Fatalf("%d requests during the rate limit, want 1", n)
 	}
 	if st := r.Stats(); !strings.Contains(st.LastError, "rate limited") || st.Pending == 0 {
 		t.Errorf("stats %+v", st)
 	}
-	evs := srv.waitEvents(2, 5*time.Second)
-	srv.mu.Lock()
-	first, second := srv.times[0], srv.times[1]
-	srv.mu.Unlock()
+	evs := srv.WaitEvents(t, 2, 5*time.Second)
+	times := srv.RequestTimes()
+	first, second := times[0], times[1]
 	if gap := second.Sub(first); gap < time.Second {
 		t.Errorf("retried %v after the 429, before Retry-After (1 s)", gap)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if evs = srv.got(); len(evs) != 2 || len(countByID(evs)) != 2 || srv.requestCount() != 3 {
-		t.Errorf("events %d (distinct %d), requests %d; want 2, 2, 3", len(evs), len(countByID(evs)), srv.requestCount())
+	if evs = srv.Events(); len(evs) != 2 || len(countByID(evs)) != 2 || srv.Requests() != 3 {
+		t.Errorf("events %d (distinct %d), requests %d; want 2, 2, 3", len(evs), len(countByID(evs)), srv.Requests())
 	}
 }
 
@@ -201,10 +201,10 @@ func TestSpoolBoundDropsOldest(t *testing.T) {
 	}
 	r.Close()
 
-	srv := newFakeSentry(t)
-	r2 := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r2 := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	r2.Flush(5 * time.Second)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 3 {
 		t.Fatalf("%d events, want 3", len(evs))
 	}
@@ -258,10 +258,10 @@ func TestCorruptFilesAreMovedAside(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	r.Flush(5 * time.Second)
-	if evs := srv.got(); len(evs) != 1 {
+	if evs := srv.Events(); len(evs) != 1 {
 		t.Errorf("%d events, want the 1 good report", len(evs))
 	}
 	if n := len(dirFiles(t, filepath.Join(dir, "corrupt"))); n != 5 {
@@ -278,12 +278,12 @@ func TestCorruptFilesAreMovedAside(t *testing.T) {
 func TestTwoReportersShareASpool(t *testing.T) {
 	dir := t.TempDir()
 	spoolOffline(t, dir, 24)
-	srv := newFakeSentry(t)
-	srv.setDelay(3 * time.Millisecond)
+	srv := newSentry(t)
+	srv.SetRespond(delay(3 * time.Millisecond))
 	var wg sync.WaitGroup
 	var rs []*report.Reporter
 	for i := 0; i < 2; i++ {
-		r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+		r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 		rs = append(rs, r)
 		wg.Go(func() { r.Flush(10 * time.Second) })
 	}
@@ -293,7 +293,7 @@ func TestTwoReportersShareASpool(t *testing.T) {
 	if a+b != 24 {
 		t.Errorf("the reporters count %d+%d sent, want 24", a, b)
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	for id, n := range countByID(evs) {
 		if n != 1 {
 			t.Errorf("event %s sent %d times", id, n)
@@ -309,8 +309,8 @@ func TestTwoReportersShareASpool(t *testing.T) {
 
 func TestPerFingerprintLimit(t *testing.T) {
 	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir, MaxPerFingerprint: 2})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, MaxPerFingerprint: 2})
 	s := stuckStall(t, atAssets, stallSpec{})
 	other := stuckStall(t, atSave, stallSpec{})
 	for i := 0; i < 5; i++ {
@@ -320,7 +320,7 @@ func TestPerFingerprintLimit(t *testing.T) {
 	}
 	r.StallEnded(other)
 	r.Flush(5 * time.Second)
-	if evs := srv.got(); len(evs) != 3 {
+	if evs := srv.Events(); len(evs) != 3 {
 		t.Fatalf("%d events, want 2 of the repeated stall and 1 other", len(evs))
 	}
 	if st := r.Stats(); st.Suppressed != 3 || st.Sent != 3 {
@@ -329,12 +329,12 @@ func TestPerFingerprintLimit(t *testing.T) {
 	r.Close()
 
 	// The next run's first event of that fingerprint carries the count.
-	r2 := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	r2 := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	c := *s
 	c.ID = stallIDs.Add(1)
 	r2.StallEnded(&c)
 	r2.Flush(5 * time.Second)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 4 {
 		t.Fatalf("%d events, want 4", len(evs))
 	}
@@ -348,22 +348,22 @@ func TestPerFingerprintLimit(t *testing.T) {
 
 func TestLiveStallOfARunningReporterIsNotStolen(t *testing.T) {
 	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	a := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	a := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	s := stuckStall(t, atAssets, stallSpec{})
 	a.StallStarted(started(s))
-	b := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	b := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	if !b.Flush(time.Second) {
 		t.Error("Flush of the other reporter timed out")
 	}
-	if n := srv.requestCount(); n != 0 {
+	if n := srv.Requests(); n != 0 {
 		t.Fatalf("%d requests: another reporter sent a stall still in progress", n)
 	}
 	a.StallEnded(s)
 	a.Flush(5 * time.Second)
 	b.Flush(time.Second)
-	evs := srv.got()
-	if len(evs) != 1 || evs[0].Exception.Values[0].Type != "App Hanging" {
+	evs := srv.Events()
+	if len(evs) != 1 || evs[0].Exception[0].Type != "App Hanging" {
 		t.Fatalf("events %d, want 1 App Hanging", len(evs))
 	}
 	if files := spoolFiles(t, dir); len(files) != 0 {
@@ -372,14 +372,14 @@ func TestLiveStallOfARunningReporterIsNotStolen(t *testing.T) {
 }
 
 func TestCloseDuringStallReportsFatalHang(t *testing.T) {
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	s := stuckStall(t, atAssets, stallSpec{})
 	r.StallStarted(started(s))
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1", len(evs))
 	}
@@ -390,9 +390,9 @@ func TestCloseDuringStallReportsFatalHang(t *testing.T) {
 	}
 }
 
-func assertFatal(t *testing.T, e *wireEvent) {
+func assertFatal(t *testing.T, e *sentrytest.Event) {
 	t.Helper()
-	ex := e.Exception.Values[0]
+	ex := e.Exception[0]
 	if ex.Type != "Fatal App Hang" || e.Level != "fatal" || ex.Mechanism == nil || ex.Mechanism.Type != "AppHang" ||
 		ex.Mechanism.Handled == nil || *ex.Mechanism.Handled {
 		t.Errorf("not a fatal app hang: type %q level %q mechanism %+v", ex.Type, e.Level, ex.Mechanism)
@@ -467,9 +467,9 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestCallersClientAndHub(t *testing.T) {
-	srv := newFakeSentry(t)
+	srv := newSentry(t)
 	client, err := sentry.NewClient(sentry.ClientOptions{
-		Dsn:         srv.dsn(),
+		Dsn:         srv.DSN(),
 		Release:     "from-client",
 		Environment: "staging",
 		BeforeSend: func(e *sentry.Event, _ *sentry.EventHint) *sentry.Event {
@@ -493,7 +493,7 @@ func TestCallersClientAndHub(t *testing.T) {
 	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
 	r.StallEnded(stuckStall(t, atSave, stallSpec{phase: watchdog.PhaseDraw}))
 	r.Flush(5 * time.Second)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1 (the Draw stall dropped by BeforeSend)", len(evs))
 	}
@@ -504,8 +504,8 @@ func TestCallersClientAndHub(t *testing.T) {
 	if e.Tags["player"] != "p42" || e.Tags["before_send"] != "yes" || e.Tags["phase"] != "Update" {
 		t.Errorf("tags %v", e.Tags)
 	}
-	if !strings.Contains(string(e.raw["user"]), `"u1"`) {
-		t.Errorf("user %s", e.raw["user"])
+	if !strings.Contains(string(e.Raw["user"]), `"u1"`) {
+		t.Errorf("user %s", e.Raw["user"])
 	}
 	if files := spoolFiles(t, r.SpoolDir()); len(files) != 0 {
 		t.Errorf("the discarded report stayed in the spool: %v", files)
@@ -516,19 +516,19 @@ func TestCallersClientAndHub(t *testing.T) {
 }
 
 func TestOversizedReportShedsAttachments(t *testing.T) {
-	srv := newFakeSentry(t)
+	srv := newSentry(t)
 	s := stuckStall(t, atAssets, stallSpec{trace: bytes.Repeat([]byte("t"), 200<<10)})
-	r := newReporter(t, report.Options{DSN: srv.dsn(), MaxSpoolBytes: 150 << 10})
+	r := newReporter(t, report.Options{DSN: srv.DSN(), MaxSpoolBytes: 150 << 10})
 	r.StallEnded(s)
 	r.Flush(5 * time.Second)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1", len(evs))
 	}
-	if _, ok := evs[0].attachments["trace.out"]; ok {
+	if _, ok := evs[0].Attachments["trace.out"]; ok {
 		t.Error("the oversized trace was kept")
 	}
-	if _, ok := evs[0].attachments["goroutines.txt"]; !ok {
+	if _, ok := evs[0].Attachments["goroutines.txt"]; !ok {
 		t.Error("the dump was dropped too")
 	}
 	if got := evs[0].Contexts["framewatch"]["attachment_dropped"]; got != "trace.out" {
@@ -537,22 +537,22 @@ func TestOversizedReportShedsAttachments(t *testing.T) {
 }
 
 func TestDSNFromEnvironment(t *testing.T) {
-	srv := newFakeSentry(t)
-	t.Setenv("SENTRY_DSN", srv.dsn())
+	srv := newSentry(t)
+	t.Setenv("SENTRY_DSN", srv.DSN())
 	r := newReporter(t, report.Options{})
 	r.StallEnded(stuckStall(t, atAssets, stallSpec{}))
-	if !r.Flush(5*time.Second) || len(srv.got()) != 1 || !r.Stats().Online {
-		t.Errorf("SENTRY_DSN not used: %d events, stats %+v", len(srv.got()), r.Stats())
+	if !r.Flush(5*time.Second) || len(srv.Events()) != 1 || !r.Stats().Online {
+		t.Errorf("SENTRY_DSN not used: %d events, stats %+v", len(srv.Events()), r.Stats())
 	}
 }
 
 // A game that called sentry.Init reports through that hub by default: its
 // DSN and release.
 func TestSentryInitHubIsTheDefault(t *testing.T) {
-	srv := newFakeSentry(t)
-	cmd, _, _ := startChild(t, "sentry-init", t.TempDir(), srv.dsn())
+	srv := newSentry(t)
+	cmd, _, _ := startChild(t, "sentry-init", t.TempDir(), srv.DSN())
 	cmd.Wait()
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1 through the sentry.Init hub", len(evs))
 	}

@@ -34,18 +34,18 @@ func flightTrace(t *testing.T) []byte {
 }
 
 func TestStallEventFields(t *testing.T) {
-	srv := newFakeSentry(t)
+	srv := newSentry(t)
 	tr := flightTrace(t)
 	s := stuckStall(t, atAssets, stallSpec{tier: watchdog.TierHang, dur: 2400 * time.Millisecond, trace: tr})
 	r := newReporter(t, report.Options{
-		DSN: srv.dsn(), Release: "game@1.2.3", Environment: "qa", EbitenVersion: "v2.9.10",
+		DSN: srv.DSN(), Release: "game@1.2.3", Environment: "qa", EbitenVersion: "v2.9.10",
 	})
 	r.StallStarted(started(s))
 	r.StallEnded(s)
 	if !r.Flush(5 * time.Second) {
 		t.Fatal("Flush timed out")
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("got %d events, want 1", len(evs))
 	}
@@ -53,13 +53,13 @@ func TestStallEventFields(t *testing.T) {
 	if e.Level != "error" || e.Platform != "go" || e.Release != "game@1.2.3" || e.Environment != "qa" {
 		t.Errorf("level/platform/release/env = %q %q %q %q", e.Level, e.Platform, e.Release, e.Environment)
 	}
-	if string(e.raw["exception"])[0] != '{' || string(e.raw["threads"])[0] != '{' {
-		t.Errorf("exception and threads must use the {\"values\": [...]} form, got %.40s / %.40s", e.raw["exception"], e.raw["threads"])
+	if string(e.Raw["exception"])[0] != '{' || string(e.Raw["threads"])[0] != '{' {
+		t.Errorf("exception and threads must use the {\"values\": [...]} form, got %.40s / %.40s", e.Raw["exception"], e.Raw["threads"])
 	}
-	if len(e.Exception.Values) != 1 {
-		t.Fatalf("exceptions: %d", len(e.Exception.Values))
+	if len(e.Exception) != 1 {
+		t.Fatalf("exceptions: %d", len(e.Exception))
 	}
-	ex := e.Exception.Values[0]
+	ex := e.Exception[0]
 	culprit := testPkg + "decodeAtlas"
 	if ex.Type != "App Hanging" {
 		t.Errorf("type %q", ex.Type)
@@ -67,8 +67,8 @@ func TestStallEventFields(t *testing.T) {
 	if want := culprit + ": Update blocked for at least 2.4 s (lock)"; ex.Value != want {
 		t.Errorf("value %q, want %q", ex.Value, want)
 	}
-	if want := "App Hanging: " + culprit; !strings.HasPrefix(e.title(), want) {
-		t.Errorf("title %q does not start with %q", e.title(), want)
+	if want := "App Hanging: " + culprit; !strings.HasPrefix(e.Title(), want) {
+		t.Errorf("title %q does not start with %q", e.Title(), want)
 	}
 	if ex.Mechanism == nil || ex.Mechanism.Type != "AppHang" || ex.Mechanism.Handled == nil || !*ex.Mechanism.Handled {
 		t.Errorf("mechanism %+v", ex.Mechanism)
@@ -117,11 +117,11 @@ func TestStallEventFields(t *testing.T) {
 	}
 
 	// Threads: every goroutine of the dump, the stuck one crashed and current.
-	if len(e.Threads.Values) != len(s.Goroutines) {
-		t.Errorf("%d threads, want %d", len(e.Threads.Values), len(s.Goroutines))
+	if len(e.Threads) != len(s.Goroutines) {
+		t.Errorf("%d threads, want %d", len(e.Threads), len(s.Goroutines))
 	}
 	crashed := 0
-	for _, th := range e.Threads.Values {
+	for _, th := range e.Threads {
 		if th.Crashed {
 			crashed++
 			if th.ID != strconv.Itoa(s.Goroutine) || !th.Current {
@@ -173,13 +173,13 @@ func TestStallEventFields(t *testing.T) {
 	}
 
 	// Attachments: the dump, the folded samples, the trace.
-	if a := e.attachments["goroutines.txt"]; !bytes.Equal(a.Data, s.Dump) || a.ContentType != "text/plain" {
+	if a := e.Attachments["goroutines.txt"]; !bytes.Equal(a.Data, s.Dump) || a.ContentType != "text/plain" {
 		t.Errorf("goroutines.txt attachment: %d bytes, %q", len(a.Data), a.ContentType)
 	}
-	if a := e.attachments["trace.out"]; !bytes.Equal(a.Data, tr) {
+	if a := e.Attachments["trace.out"]; !bytes.Equal(a.Data, tr) {
 		t.Errorf("trace.out attachment: %d bytes, want %d", len(a.Data), len(tr))
 	}
-	fold := string(e.attachments["samples.folded"].Data)
+	fold := string(e.Attachments["samples.folded"].Data)
 	lines := strings.Split(strings.TrimSpace(fold), "\n")
 	if len(lines) != 2 || !strings.HasSuffix(lines[0], " 12") || !strings.HasSuffix(lines[1], " 3") {
 		t.Fatalf("folded samples:\n%s", fold)
@@ -198,20 +198,20 @@ func TestStallEventFields(t *testing.T) {
 }
 
 func TestFrozenFrameWithoutInAppFrames(t *testing.T) {
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	s := stuckStall(t, atSave, stallSpec{tier: watchdog.TierFrozen, phase: watchdog.PhaseDraw, dur: 900 * time.Millisecond, noApp: true})
 	r.StallEnded(s)
 	r.Flush(5 * time.Second)
-	evs := srv.waitEvents(1, 5*time.Second)
+	evs := srv.WaitEvents(t, 1, 5*time.Second)
 	e := evs[0]
-	if e.Level != "warning" || e.Exception.Values[0].Type != "Frozen Frame" {
-		t.Errorf("level %q type %q", e.Level, e.Exception.Values[0].Type)
+	if e.Level != "warning" || e.Exception[0].Type != "Frozen Frame" {
+		t.Errorf("level %q type %q", e.Level, e.Exception[0].Type)
 	}
 	if want := []string{"framewatch-stall", "frozen", "Draw", "no in-app frame", "lock"}; !slices.Equal(e.Fingerprint, want) {
 		t.Errorf("fingerprint %q, want %q", e.Fingerprint, want)
 	}
-	for _, f := range e.Exception.Values[0].Stacktrace.Frames {
+	for _, f := range e.Exception[0].Stacktrace.Frames {
 		if f.InApp == nil || *f.InApp {
 			t.Errorf("frame %s.%s in_app = %v, want false", f.Module, f.Function, f.InApp)
 		}
@@ -237,16 +237,16 @@ func catchPanic(r *report.Reporter, f func()) {
 }
 
 func TestPanicEvent(t *testing.T) {
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	catchPanic(r, func() { openAsset([]string{"a", "b"}, 5) })
 	catchPanic(r, func() { panic(&assetError{"atlas.png"}) })
-	evs := srv.got() // ReportPanic waited for delivery
+	evs := srv.Events() // ReportPanic waited for delivery
 	if len(evs) != 2 {
 		t.Fatalf("got %d events, want 2", len(evs))
 	}
 	for _, e := range evs {
-		ex := e.Exception.Values[0]
+		ex := e.Exception[0]
 		if e.Level != "fatal" || ex.Mechanism == nil || ex.Mechanism.Type != "panic" || ex.Mechanism.Handled == nil || *ex.Mechanism.Handled {
 			t.Errorf("level %q mechanism %+v", e.Level, ex.Mechanism)
 		}
@@ -263,11 +263,11 @@ func TestPanicEvent(t *testing.T) {
 				t.Errorf("frame %s.%s in_app=%v", f.Module, f.Function, *f.InApp)
 			}
 		}
-		if len(e.attachments["stack.txt"].Data) == 0 {
+		if len(e.Attachments["stack.txt"].Data) == 0 {
 			t.Error("no stack.txt attachment")
 		}
 	}
-	a, b := evs[0].Exception.Values[0], evs[1].Exception.Values[0]
+	a, b := evs[0].Exception[0], evs[1].Exception[0]
 	if a.Type != "runtime.boundsError" || a.Value != "runtime error: index out of range [5] with length 2" {
 		t.Errorf("bounds panic: %q %q", a.Type, a.Value)
 	}
@@ -280,19 +280,19 @@ func TestPanicEvent(t *testing.T) {
 }
 
 func TestPanicValueThatPanics(t *testing.T) {
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn()})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN()})
 	var bad *assetError // Error() dereferences nil
 	r.ReportPanic(bad, watchdog.PhaseDraw, debug.Stack())
 	r.ReportPanic(errors.New("plain"), watchdog.PhaseLayout, nil)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 2 {
 		t.Fatalf("got %d events", len(evs))
 	}
-	if v := evs[0].Exception.Values[0].Value; !strings.Contains(v, "assetError") {
+	if v := evs[0].Exception[0].Value; !strings.Contains(v, "assetError") {
 		t.Errorf("value of a panicking Error method: %q", v)
 	}
-	if v := evs[1].Exception.Values[0]; v.Type != "*errors.errorString" || v.Value != "plain" || v.Stacktrace != nil {
+	if v := evs[1].Exception[0]; v.Type != "*errors.errorString" || v.Value != "plain" || v.Stacktrace != nil {
 		t.Errorf("panic without stack: %+v", v)
 	}
 }

@@ -11,15 +11,16 @@ import (
 	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // One report that always fails at the network level does not hold back
 // newer ones.
 func TestOneBadReportDoesNotBlockTheQueue(t *testing.T) {
 	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	srv.setRespondBody(func(w http.ResponseWriter, body []byte) bool {
-		if !bytes.Contains(body, []byte("decodeAtlas: Update blocked")) {
+	srv := newSentry(t)
+	srv.SetRespond(func(w http.ResponseWriter, _ int, env *sentrytest.Envelope) bool {
+		if len(env.Events) == 0 || !strings.Contains(env.Events[0].Title(), "decodeAtlas: Update blocked") {
 			return false
 		}
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -37,8 +38,8 @@ func TestOneBadReportDoesNotBlockTheQueue(t *testing.T) {
 		offline.StallEnded(&c)
 	}
 	offline.Close()
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
-	srv.waitEvents(5, 10*time.Second)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
+	srv.WaitEvents(t, 5, 10*time.Second)
 	for deadline := time.Now().Add(5 * time.Second); r.Stats().Sent != 5 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -68,8 +69,8 @@ func TestHugeSpoolFileIsNotReadWhole(t *testing.T) {
 	f.Close()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir, MaxSpoolBytes: 1 << 20})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, MaxSpoolBytes: 1 << 20})
 	r.Flush(5 * time.Second)
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
@@ -91,8 +92,8 @@ func TestCorruptFilesStayWithinBounds(t *testing.T) {
 		name := filepath.Join(dir, "0000000000000000000"+string(rune('a'+i))+"-1-1aa.report.json")
 		os.WriteFile(name, []byte(junk), 0o600)
 	}
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir, MaxSpoolBytes: 1 << 20})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir, MaxSpoolBytes: 1 << 20})
 	r.Flush(5 * time.Second)
 	var total int64
 	for _, name := range dirFiles(t, filepath.Join(dir, "corrupt")) {
@@ -110,8 +111,8 @@ func TestCorruptFilesStayWithinBounds(t *testing.T) {
 // Deleting the spool directory during a run does not lose later reports.
 func TestDeletedSpoolIsRecreated(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "spool")
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestDeletedSpoolIsRecreated(t *testing.T) {
 	if !r.Flush(5 * time.Second) {
 		t.Error("Flush failed")
 	}
-	if evs := srv.got(); len(evs) != 1 {
+	if evs := srv.Events(); len(evs) != 1 {
 		t.Errorf("%d events, want 1", len(evs))
 	}
 	if st := r.Stats(); st.Spooled != 1 || st.Sent != 1 {

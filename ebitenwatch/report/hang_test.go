@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // waitLiveCulprit waits until the spool's live record blames fn: the
@@ -44,9 +45,9 @@ func waitLiveCulprit(t *testing.T, dir, fn string) {
 
 // assertConsistentFatal checks that a Fatal App Hang names fn and that its
 // fields agree: tier, duration and contexts.
-func assertConsistentFatal(t *testing.T, e *wireEvent, fn string) {
+func assertConsistentFatal(t *testing.T, e *sentrytest.Event, fn string) {
 	t.Helper()
-	ex := e.Exception.Values[0]
+	ex := e.Exception[0]
 	if ex.Type != "Fatal App Hang" || e.Level != "fatal" {
 		t.Errorf("type %q level %q, want a Fatal App Hang", ex.Type, e.Level)
 	}
@@ -79,8 +80,8 @@ func TestStallIsReportedWhereItDied(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
-			srv := newFakeSentry(t)
-			mode, dsn := "watch-signal", srv.dsn()
+			srv := newSentry(t)
+			mode, dsn := "watch-signal", srv.DSN()
 			if sig == syscall.SIGKILL {
 				mode, dsn = "watch", ""
 			}
@@ -91,10 +92,10 @@ func TestStallIsReportedWhereItDied(t *testing.T) {
 			cmd.Wait()
 			if sig == syscall.SIGKILL {
 				checkFatalConsole(t, dir)
-				r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+				r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 				r.Flush(5 * time.Second)
 			}
-			evs := srv.got()
+			evs := srv.Events()
 			if len(evs) != 1 {
 				t.Fatalf("%d events, want 1", len(evs))
 			}
@@ -127,16 +128,16 @@ func checkFatalConsole(t *testing.T, dir string) {
 // Hanging's, sent once.
 func TestHangIsSentWhileStuck(t *testing.T) {
 	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	cmd, _, _ := startChildWith(t, "watch", dir, srv.dsn(), []string{hangEnv + "=800ms"}, false)
+	srv := newSentry(t)
+	cmd, _, _ := startChildWith(t, "watch", dir, srv.DSN(), []string{hangEnv + "=800ms"}, false)
 	start := time.Now()
-	evs := srv.waitEvents(1, 20*time.Second)
+	evs := srv.WaitEvents(t, 1, 20*time.Second)
 	t.Logf("App Hanging received %v after the stall began (threshold 0.8 s)", time.Since(start).Round(time.Millisecond))
 	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("the child is gone: %v", err)
 	}
 	e := evs[0]
-	ex := e.Exception.Values[0]
+	ex := e.Exception[0]
 	if ex.Type != "App Hanging" || e.Level != "error" || ex.Mechanism == nil || ex.Mechanism.Data["tier"] != "hang" || e.Contexts["stall"]["ended"] != false {
 		t.Errorf("type %q level %q mechanism %+v stall %v", ex.Type, e.Level, ex.Mechanism, e.Contexts["stall"])
 	}
@@ -147,7 +148,7 @@ func TestHangIsSentWhileStuck(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	for range 2 { // the second run sends nothing more
-		r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+		r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 		r.Flush(5 * time.Second)
 		r.Close()
 	}
@@ -155,8 +156,8 @@ func TestHangIsSentWhileStuck(t *testing.T) {
 	// report again, with its event ID, which Sentry drops as a duplicate.
 	hangID := evs[0].EventID
 	fatal := map[string]bool{}
-	for _, e := range srv.got() {
-		switch ex := e.Exception.Values[0]; {
+	for _, e := range srv.Events() {
+		switch ex := e.Exception[0]; {
 		case e.EventID == hangID && ex.Type == "App Hanging":
 		case ex.Type == "Fatal App Hang" && e.Level == "fatal" && e.Contexts["stall"]["hang_event_id"] == hangID:
 			fatal[e.EventID] = true
@@ -164,7 +165,7 @@ func TestHangIsSentWhileStuck(t *testing.T) {
 				t.Errorf("fatal hang lasted %v ms, no longer than the App Hanging's %v ms", d, first)
 			}
 		default:
-			t.Errorf("after the kill: event %s: %s, stall %v", e.EventID, e.title(), e.Contexts["stall"])
+			t.Errorf("after the kill: event %s: %s, stall %v", e.EventID, e.Title(), e.Contexts["stall"])
 		}
 	}
 	if len(fatal) != 1 {
@@ -183,14 +184,14 @@ func TestPanicWhileOfflineAddsNoFatalHang(t *testing.T) {
 	start := time.Now()
 	err := cmd.Wait()
 	t.Logf("the child crashed %v after its panic: %v", time.Since(start).Round(time.Millisecond), err)
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	r.Flush(5 * time.Second)
-	evs := srv.got()
+	evs := srv.Events()
 	for _, e := range evs {
-		t.Logf("event: %s", e.title())
+		t.Logf("event: %s", e.Title())
 	}
-	if len(evs) != 1 || evs[0].Exception.Values[0].Type != "runtime.boundsError" {
+	if len(evs) != 1 || evs[0].Exception[0].Type != "runtime.boundsError" {
 		t.Errorf("%d events, want only the panic", len(evs))
 	}
 }
@@ -198,23 +199,23 @@ func TestPanicWhileOfflineAddsNoFatalHang(t *testing.T) {
 // SIGINT ignored by the launcher stays ignored; a second signal during the
 // flush exits at once.
 func TestFlushOnSignalIgnoredAndRepeated(t *testing.T) {
-	srv := newFakeSentry(t)
+	srv := newSentry(t)
 	dir := t.TempDir()
-	cmd, _, _ := startChildWith(t, "signal", dir, srv.dsn(), nil, true)
+	cmd, _, _ := startChildWith(t, "signal", dir, srv.DSN(), nil, true)
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(time.Second)
 	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("an ignored SIGINT ended the child: %v", err)
 	}
-	if evs := srv.got(); len(evs) != 0 {
+	if evs := srv.Events(); len(evs) != 0 {
 		t.Errorf("an ignored SIGINT sent %d events", len(evs))
 	}
 
-	hole := newFakeSentry(t)
+	hole := newSentry(t)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) }) // before the server's Close
-	hole.setRespond(func(w http.ResponseWriter, n int) bool { <-release; return true })
-	cmd, _, _ = startChildWith(t, "signal", t.TempDir(), hole.dsn(), []string{flushEnv + "=30s"}, false)
+	hole.SetRespond(func(http.ResponseWriter, int, *sentrytest.Envelope) bool { <-release; return true })
+	cmd, _, _ = startChildWith(t, "signal", t.TempDir(), hole.DSN(), []string{flushEnv + "=30s"}, false)
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(300 * time.Millisecond)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/report"
+	"github.com/framewatch/framewatch/internal/sentrytest"
 )
 
 // Reports spooled by the previous version (record format 1, in
@@ -33,20 +34,20 @@ func TestFormat1SpoolIsSent(t *testing.T) {
 		data, _ = json.Marshal(m)
 		os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o600)
 	}
-	srv := newFakeSentry(t)
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	if !r.Flush(5 * time.Second) {
 		t.Fatal("Flush failed")
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 2 {
 		t.Fatalf("%d events, want 2", len(evs))
 	}
-	byType := map[string]*wireEvent{}
+	byType := map[string]*sentrytest.Event{}
 	for _, e := range evs {
-		byType[e.Exception.Values[0].Type] = e
+		byType[e.Exception[0].Type] = e
 	}
-	if e := byType["App Hanging"]; e == nil || e.Fingerprint[3] != testPkg+"writeSlot" || len(e.attachments["goroutines.txt"].Data) == 0 {
+	if e := byType["App Hanging"]; e == nil || e.Fingerprint[3] != testPkg+"writeSlot" || len(e.Attachments["goroutines.txt"].Data) == 0 {
 		t.Errorf("the finished report: %+v", e)
 	}
 	fatal := byType["Fatal App Hang"]
@@ -54,8 +55,8 @@ func TestFormat1SpoolIsSent(t *testing.T) {
 		t.Fatalf("no Fatal App Hang among %v", byType)
 	}
 	assertFatal(t, fatal)
-	if fatal.Exception.Values[0].Mechanism.Data["tier"] != "fatal" || fatal.Contexts["stall"]["detected_tier"] != "frozen" {
-		t.Errorf("fatal hang mechanism %+v, stall context %v", fatal.Exception.Values[0].Mechanism, fatal.Contexts["stall"])
+	if fatal.Exception[0].Mechanism.Data["tier"] != "fatal" || fatal.Contexts["stall"]["detected_tier"] != "frozen" {
+		t.Errorf("fatal hang mechanism %+v, stall context %v", fatal.Exception[0].Mechanism, fatal.Contexts["stall"])
 	}
 	if len(spoolFiles(t, dir)) != 0 {
 		t.Error("spool not empty")

@@ -26,11 +26,11 @@ func TestKilledDuringStallSendsOneFatalAppHang(t *testing.T) {
 	}
 
 	// While the child lives, its stall is not anyone else's to send.
-	srv := newFakeSentry(t)
-	other := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	srv := newSentry(t)
+	other := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	other.Flush(time.Second)
 	other.Close()
-	if n := srv.requestCount(); n != 0 {
+	if n := srv.Requests(); n != 0 {
 		t.Fatalf("%d requests while the stalled process was alive", n)
 	}
 
@@ -52,17 +52,17 @@ func TestKilledDuringStallSendsOneFatalAppHang(t *testing.T) {
 	}
 
 	// A run with a DSN sends it, once.
-	r := newReporter(t, report.Options{DSN: srv.dsn(), SpoolDir: dir})
+	r := newReporter(t, report.Options{DSN: srv.DSN(), SpoolDir: dir})
 	if !r.Flush(5 * time.Second) {
 		t.Fatal("Flush timed out")
 	}
 	time.Sleep(100 * time.Millisecond)
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events after the kill, want exactly 1", len(evs))
 	}
 	assertFatal(t, evs[0])
-	if len(evs[0].attachments["goroutines.txt"].Data) == 0 {
+	if len(evs[0].Attachments["goroutines.txt"].Data) == 0 {
 		t.Error("the fatal hang lost its goroutine dump")
 	}
 	if files := spoolFiles(t, dir); len(files) != 0 {
@@ -72,8 +72,8 @@ func TestKilledDuringStallSendsOneFatalAppHang(t *testing.T) {
 
 func TestSIGTERMDuringStallFlushesThenDiesOfTheSignal(t *testing.T) {
 	dir := t.TempDir()
-	srv := newFakeSentry(t)
-	cmd, line, _ := startChild(t, "signal", dir, srv.dsn())
+	srv := newSentry(t)
+	cmd, line, _ := startChild(t, "signal", dir, srv.DSN())
 	if line != "ready" {
 		t.Fatalf("child said %q", line)
 	}
@@ -94,7 +94,7 @@ func TestSIGTERMDuringStallFlushesThenDiesOfTheSignal(t *testing.T) {
 	if elapsed > 3*time.Second {
 		t.Errorf("exit took %v, want under the 2 s flush bound", elapsed)
 	}
-	evs := srv.got()
+	evs := srv.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events, want 1", len(evs))
 	}
@@ -107,15 +107,15 @@ func TestSIGTERMDuringStallFlushesThenDiesOfTheSignal(t *testing.T) {
 func TestTwoProcessesShareASpool(t *testing.T) {
 	dir := t.TempDir()
 	spoolOffline(t, dir, 16)
-	srv := newFakeSentry(t)
-	srv.setDelay(3 * time.Millisecond)
-	a, _, goA := startChild(t, "deliver", dir, srv.dsn())
-	b, _, goB := startChild(t, "deliver", dir, srv.dsn())
+	srv := newSentry(t)
+	srv.SetRespond(delay(3 * time.Millisecond))
+	a, _, goA := startChild(t, "deliver", dir, srv.DSN())
+	b, _, goB := startChild(t, "deliver", dir, srv.DSN())
 	io.WriteString(goA, "go\n")
 	io.WriteString(goB, "go\n")
 	a.Wait()
 	b.Wait()
-	evs := srv.got()
+	evs := srv.Events()
 	for id, n := range countByID(evs) {
 		if n != 1 {
 			t.Errorf("event %s sent %d times", id, n)

@@ -29,9 +29,9 @@ func TestStallEndedOnReadOnlySpool(t *testing.T) {
 	os.Mkdir(dir, 0o700)
 	bin := filepath.Join(base, "report.test")
 	copyFile(t, os.Args[0], bin)
-	srv := newFakeSentry(t)
+	srv := newSentry(t)
 	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=readonly", spoolEnv+"="+dir, dsnEnv+"="+srv.dsn(), "HOME="+base)
+	cmd.Env = append(os.Environ(), childEnv+"=readonly", spoolEnv+"="+dir, dsnEnv+"="+srv.DSN(), "HOME="+base)
 	if os.Getuid() == 0 {
 		os.Chown(dir, 65534, 65534)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -59,8 +59,8 @@ func TestStallEndedOnReadOnlySpool(t *testing.T) {
 	expect("done")
 	cmd.Wait()
 	types := map[string]int{}
-	for _, e := range srv.got() {
-		types[e.Exception.Values[0].Type]++
+	for _, e := range srv.Events() {
+		types[e.Exception[0].Type]++
 	}
 	if types["Fatal App Hang"] != 0 || types["App Hanging"] != 2 {
 		t.Errorf("events by type %v, want 2 App Hanging and no fatal hang", types)
