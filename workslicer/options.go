@@ -63,8 +63,9 @@ type Options struct {
 	// Release, its context or Close has not failed, nor has work whose
 	// error is marked with Expected. It is called where the work failed:
 	// on the game goroutine for tasks and Finish, on a worker for Fetch,
-	// so it must be quick and safe for concurrent use. A panic in it is
-	// logged to Logger and goes no further.
+	// so it must be quick and safe for concurrent use; right after the
+	// handle gets the error, so a goroutine waiting on Done may see the
+	// error first. A panic in it is logged to Logger and goes no further.
 	OnFailure func(Failure)
 	// Logger receives panics and runtime.Goexit calls in tasks, Fetch and
 	// Finish, each of which also becomes the error on the handle, and
