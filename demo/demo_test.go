@@ -126,7 +126,7 @@ func checkReported(t *testing.T, r Run, s *scenario) {
 		}
 		// A hang is reported when it reaches the Hang threshold, from the
 		// samples so far: the load's first seconds may be mostly
-		// readAsset's own working-set pass, touch.
+		// the loader's working-set pass, touch.
 		if s.name == "load" && thrashTitle(title) {
 			return
 		}

@@ -7,41 +7,47 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestLoaderPriority checks that a loader's thread really runs as
-// SCHED_IDLE after lowerPriority and at normal priority after
-// normalPriority, as a fetch that reads and then decodes switches.
-func TestLoaderPriority(t *testing.T) {
-	type result struct {
-		policies []uint32
-		err      error
+// TestRunLowered checks that f runs as SCHED_IDLE and that the caller's
+// thread keeps its policy, which an unprivileged thread could not get
+// back once lowered; and that a panic in f reaches the caller.
+func TestRunLowered(t *testing.T) {
+	policy := func() uint32 {
+		attr, err := unix.SchedGetAttr(0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return attr.Policy
 	}
-	done := make(chan result)
+	var inside uint32
+	var err error
+	runLowered(func() {
+		if attr, e := unix.SchedGetAttr(0, 0); e != nil {
+			err = e
+		} else {
+			inside = attr.Policy
+		}
+	})
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+		t.Skipf("sched_getattr is not allowed here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inside != unix.SCHED_IDLE {
+		t.Errorf("policy inside runLowered = %d, want SCHED_IDLE (%d)", inside, unix.SCHED_IDLE)
+	}
+	done := make(chan uint32)
 	go func() {
-		var r result
-		for _, set := range []func() error{lowerPriority, normalPriority, lowerPriority} {
-			if r.err = set(); r.err != nil {
-				break
-			}
-			attr, err := unix.SchedGetAttr(0, 0)
-			if r.err = err; err != nil {
-				break
-			}
-			r.policies = append(r.policies, attr.Policy)
-		}
-		done <- r
+		runLowered(func() {})
+		done <- policy()
 	}()
-	r := <-done
-	if errors.Is(r.err, unix.ENOSYS) || errors.Is(r.err, unix.EPERM) {
-		t.Skipf("sched_setattr is not allowed here: %v", r.err)
+	if p := <-done; p != unix.SCHED_NORMAL {
+		t.Errorf("the caller's policy after runLowered = %d, want SCHED_NORMAL (%d)", p, unix.SCHED_NORMAL)
 	}
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := []uint32{unix.SCHED_IDLE, unix.SCHED_NORMAL, unix.SCHED_IDLE}
-	for i := range want {
-		if r.policies[i] != want[i] {
-			t.Errorf("policies after lower, normal, lower = %v, want %v", r.policies, want)
-			break
+	defer func() {
+		if r := recover(); r != "broken decoder" {
+			t.Errorf("recovered %v, want the panic of f", r)
 		}
-	}
+	}()
+	runLowered(func() { panic("broken decoder") })
 }

@@ -2,6 +2,5 @@
 
 package main
 
-// lowerPriority and normalPriority do nothing here; see priority_linux.go.
-func lowerPriority() error  { return nil }
-func normalPriority() error { return nil }
+// runLowered runs f; only Linux lowers its thread, see priority_linux.go.
+func runLowered(f func()) { f() }

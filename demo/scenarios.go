@@ -107,6 +107,7 @@ func readAsset(t thrash, name string, progress func(done float64)) ([]byte, erro
 	}
 	out := make([]byte, len(mapped))
 	t.pack.reading.Lock()
+	defer t.pack.reading.Unlock()
 	for pass := range t.passes {
 		t.pack.evict(mapped)
 		readPages(out, mapped, func(read float64) {
@@ -115,7 +116,6 @@ func readAsset(t thrash, name string, progress func(done float64)) ([]byte, erro
 			}
 		})
 	}
-	t.pack.reading.Unlock()
 	return out, nil
 }
 
@@ -142,7 +142,7 @@ func readPages(out, mapped []byte, progress func(read float64)) {
 	}
 }
 
-// faulted keeps the page reads in readAsset from being optimized away.
+// faulted keeps the page reads in readPages from being optimized away.
 var faulted atomic.Uint64
 
 var touched atomic.Uint64
@@ -215,17 +215,17 @@ func startLoad(g *game, fixed bool) {
 	for _, a := range assets.Info() {
 		name := a.Name
 		h, err := up.Load(context.Background(), name, func(ctx context.Context) (image.Image, error) {
-			// Reads at normal priority, the rest lowered. Errors leave the
-			// priority as it was: the load is then only slower or less
-			// smooth.
-			_ = normalPriority()
+			// Reads at normal priority, the rest lowered.
 			data, err := readAsset(t, name, func(done float64) { workslicer.FetchProgress(ctx, done) })
 			if err != nil {
 				return nil, err
 			}
-			_ = lowerPriority()
-			touch(t.workingSet)
-			return decodeAsset(name, data)
+			var img image.Image
+			runLowered(func() {
+				touch(t.workingSet)
+				img, err = decodeAsset(name, data)
+			})
+			return img, err
 		})
 		if err != nil {
 			g.finish(nil, err)
