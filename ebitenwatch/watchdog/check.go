@@ -330,7 +330,7 @@ type activeStall struct {
 	Stall
 	stacks     map[string]int // folded stack key -> index in Stacks
 	baseline   runtimeSnapshot
-	threads    threadTimes   // from beginStall, for Runtime's threadsBusy
+	threads    threadTimes   // from beginStall, for ClassPaging
 	reported   bool          // StallStarted was delivered
 	quiet      bool          // not reported: a debugger is attached
 	detail     sampleRequest // the dump and trace still to ask for
@@ -343,7 +343,7 @@ type activeStall struct {
 // until now.
 func (s *activeStall) refreshRuntime() {
 	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
-	s.Runtime.threadsBusy, s.Runtime.threadsWall = s.threads.since(readThreadTimes())
+	s.Runtime.paging = s.threads.waitedOnDisk(readThreadTimes())
 }
 
 // UpdateInterval is the longest time between two StallUpdated calls of

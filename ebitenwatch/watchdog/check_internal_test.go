@@ -220,33 +220,3 @@ func deepPark(depth int, stop <-chan struct{}) {
 	}
 	deepPark(depth-1, stop)
 }
-
-// TestClassifyRunning checks how a running goroutine's stall is classed
-// from the process's counters over it: paging only when page faults came
-// often and no thread of the process can have been computing all along,
-// on a CPU or waiting for one.
-func TestClassifyRunning(t *testing.T) {
-	running := Stack{State: "running"}
-	second := time.Second
-	faulting := func(faults int64, busy time.Duration) Runtime {
-		return Runtime{Wall: second, MajorFaults: faults, threadsBusy: busy, threadsWall: second}
-	}
-	for _, c := range []struct {
-		name string
-		rt   Runtime
-		want Class
-	}{
-		{"computing", faulting(0, second), ClassCPU},
-		{"paging", faulting(5000, 600*time.Millisecond), ClassPaging},
-		{"computing beside a loader that pages", faulting(5000, 1800*time.Millisecond), ClassCPU},
-		{"computing off and on the CPU beside a loader that pages", faulting(5000, 950*time.Millisecond), ClassCPU},
-		{"blocked, few faults", faulting(99, 300*time.Millisecond), ClassCPU},
-		{"blocked, one fault per 10 ms", faulting(100, 300*time.Millisecond), ClassPaging},
-		{"no thread times", Runtime{Wall: second, MajorFaults: 5000, CPU: 100 * time.Millisecond}, ClassCPU},
-		{"no counters", Runtime{}, ClassCPU},
-	} {
-		if got := classify(running, c.rt); got != c.want {
-			t.Errorf("%s: classify(running, %+v) = %v, want %v", c.name, c.rt, got, c.want)
-		}
-	}
-}

@@ -14,7 +14,8 @@
 // Identical stacks are folded; the culprit is the innermost frame of the
 // game's own code in the stack sampled most, and the class (cpu, lock,
 // channel, io, sleep, gc, paging) is read from that stack's wait, and for
-// a running goroutine from the process's page faults and CPU time.
+// a running goroutine from the process's page faults and its threads'
+// time on a CPU or waiting for one.
 //
 // # How samples are taken
 //

@@ -351,7 +351,7 @@ func classify(s Stack, rt Runtime) Class {
 		return ClassGC
 	case state == "IO wait" || state == "syscall":
 		return ClassIO
-	case (state == "running" || state == "runnable") && waitedOnDisk(rt):
+	case (state == "running" || state == "runnable") && rt.paging:
 		return ClassPaging
 	case state == "running" || state == "runnable":
 		return ClassCPU
@@ -371,18 +371,6 @@ func classify(s Stack, rt Runtime) Class {
 		return ClassChannel
 	}
 	return ClassUnknown
-}
-
-// waitedOnDisk tells whether a stall whose goroutine was running is
-// better explained by page faults than by computing: the process took at
-// least one major page fault per 10 ms of the stall, and its threads
-// together were on a CPU or waiting for one under 90% of the time, so the
-// running goroutine cannot have been computing throughout: it was blocked
-// in the kernel. Where Linux's per-thread times cannot be read, it is
-// never paging.
-func waitedOnDisk(rt Runtime) bool {
-	return rt.Wall > 0 && rt.MajorFaults >= int64(rt.Wall/(10*time.Millisecond)) &&
-		rt.threadsWall > 0 && rt.threadsBusy*10 < rt.threadsWall*9
 }
 
 func hasFramePrefix(frames []Frame, prefixes ...string) bool {

@@ -2,12 +2,10 @@
 
 package watchdog
 
-import "time"
-
 // threadTimes needs Linux's schedstat files; elsewhere a running stall is
 // never classed paging.
 type threadTimes struct{}
 
 func readThreadTimes() threadTimes { return threadTimes{} }
 
-func (threadTimes) since(threadTimes) (busy, wall time.Duration) { return 0, 0 }
+func (threadTimes) waitedOnDisk(threadTimes) bool { return false }

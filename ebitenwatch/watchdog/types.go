@@ -73,8 +73,12 @@ const (
 	ClassGC            // stopped or assisting the garbage collector
 	// ClassPaging is running code that waited for the disk in page
 	// faults: memory paged out, or a memory-mapped file read. Go sees such
-	// a goroutine running; the process's counters tell it apart (see
-	// classify).
+	// a goroutine running. On Linux, a running stall is paging when, from
+	// Options.Hitch on, the process took a major fault at least every 50
+	// ms and its threads together were on a CPU or waiting for one under
+	// 95% of the time the hypervisor left: no thread can have been
+	// computing throughout. A paging stall beside a busy thread of the
+	// game's own, which could be the stuck one, stays cpu.
 	ClassPaging
 )
 
@@ -133,11 +137,7 @@ type Runtime struct {
 	CPU         time.Duration // process user+system CPU time
 	Wall        time.Duration // wall time over which the deltas were taken
 
-	// From Options.Hitch into the stall on (Linux only): the time the
-	// process's threads were on a CPU or waiting for one, summed, and the
-	// wall time that covers. Unlike CPU, it counts a thread kept off the
-	// CPU by other processes as busy.
-	threadsBusy, threadsWall time.Duration
+	paging bool // see threadTimes.waitedOnDisk
 }
 
 // Stall is one frame that blocked past Options.Frozen.

@@ -48,10 +48,11 @@ func parse(stat string) Mark {
 // and now, and false if that is unknown: m or now could not be read, or
 // no clock tick passed in between.
 func (m Mark) Since() (float64, bool) {
-	return m.until(Now())
+	return m.Until(Now())
 }
 
-func (m Mark) until(now Mark) (float64, bool) {
+// Until is Since with now read already.
+func (m Mark) Until(now Mark) (float64, bool) {
 	if m.total == 0 || now.total <= m.total || now.steal < m.steal {
 		return 0, false
 	}

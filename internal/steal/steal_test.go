@@ -20,15 +20,15 @@ func TestParse(t *testing.T) {
 
 func TestUntil(t *testing.T) {
 	before := Mark{steal: 60, total: 1000}
-	if pct, ok := before.until(Mark{steal: 70, total: 1200}); !ok || pct != 5 {
+	if pct, ok := before.Until(Mark{steal: 70, total: 1200}); !ok || pct != 5 {
 		t.Errorf("10 of 200 ticks stolen: got %v, %v; want 5, true", pct, ok)
 	}
 	for _, now := range []Mark{{}, before, {steal: 50, total: 1200}} {
-		if _, ok := before.until(now); ok {
+		if _, ok := before.Until(now); ok {
 			t.Errorf("until(%+v) is known, want unknown", now)
 		}
 	}
-	if _, ok := (Mark{}).until(before); ok {
+	if _, ok := (Mark{}).Until(before); ok {
 		t.Error("since the zero Mark is known, want unknown")
 	}
 }
