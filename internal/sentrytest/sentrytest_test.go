@@ -118,13 +118,18 @@ func TestRequestTimes(t *testing.T) {
 func TestRequireValuesForm(t *testing.T) {
 	srv := sentrytest.New(t)
 	srv.RequireValuesForm()
-	client(t, srv.DSN()).CaptureException(errors.New("a list"), nil, nil)
+	envelope := func(payload string) string {
+		return "{}\n{\"type\":\"event\",\"length\":" + strconv.Itoa(len(payload)) + "}\n" + payload + "\n"
+	}
+	list := envelope(`{"event_id":"e0","exception":[{"type":"T","value":"v"}]}`)
+	if status := post(t, srv, "/api/0/envelope/", "sentry_key=public", "", list); status != http.StatusBadRequest {
+		t.Errorf("a bare exception list: status %d, want 400", status)
+	}
 	if errs := srv.Errors(); len(errs) != 1 || len(srv.Events()) != 0 {
 		t.Fatalf("errors %v, events %d: want the list refused", errs, len(srv.Events()))
 	}
-	payload := `{"event_id":"e1","exception":{"values":[{"type":"T","value":"v"}]},"threads":{"values":[]}}`
-	body := "{}\n{\"type\":\"event\",\"length\":" + strconv.Itoa(len(payload)) + "}\n" + payload + "\n"
-	status := post(t, srv, "/api/0/envelope/", "sentry_key=public", "", body)
+	values := envelope(`{"event_id":"e1","exception":{"values":[{"type":"T","value":"v"}]},"threads":{"values":[]}}`)
+	status := post(t, srv, "/api/0/envelope/", "sentry_key=public", "", values)
 	if evs := srv.Events(); status != http.StatusOK || len(evs) != 1 || evs[0].Title() != "T: v" {
 		t.Errorf("status %d, events %d", status, len(evs))
 	}
