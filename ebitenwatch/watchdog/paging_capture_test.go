@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/framewatch/framewatch/ebitenwatch/watchdog"
+	"github.com/framewatch/framewatch/internal/steal"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,8 +19,15 @@ import (
 func TestCapturePaging(t *testing.T) {
 	f, m := mappedFile(t, 8<<20)
 	var stop atomic.Bool
+	mark := steal.Now()
 	s := runGame(t, func() { pageIn(f, m, &stop) }, func() { stop.Store(true) })
 	skipWithoutPaging(t, s)
+	// With every CPU busy, a paging thread spends most of each fault
+	// waiting for a CPU after the disk answered: computing, as far as the
+	// counters can tell. The class must then not be paging's alone.
+	if idle, ok := mark.IdleUntil(steal.Now()); ok && idle < 10 && s.Class == watchdog.ClassCPU {
+		t.Skipf("classed cpu with the CPUs %.0f%% idle: the paging waited mostly for a CPU", idle)
+	}
 	checkStall(t, s, watchdog.ClassPaging, "pageIn")
 }
 

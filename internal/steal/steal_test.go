@@ -8,8 +8,8 @@ import (
 
 func TestParse(t *testing.T) {
 	got := parse("cpu  100 5 20 800 10 0 5 60 7 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
-	if got != (Mark{steal: 60, total: 1000}) {
-		t.Errorf("parse = %+v, want steal 60 of 1000 ticks", got)
+	if got != (Mark{steal: 60, idle: 810, total: 1000}) {
+		t.Errorf("parse = %+v, want steal 60 and idle 810 of 1000 ticks", got)
 	}
 	for _, stat := range []string{"intr 1 2 3\n", "cpu 1 2 3\n", ""} {
 		if got := parse(stat); got != (Mark{}) {
@@ -46,5 +46,16 @@ func TestSinceOnThisMachine(t *testing.T) {
 	pct, ok := m.Since()
 	if !ok || pct < 0 || pct > 100 {
 		t.Errorf("Since = %v, %v; want a percentage", pct, ok)
+	}
+}
+
+func TestIdleUntil(t *testing.T) {
+	before := parse("cpu  100 0 50 800 50 0 0 0 0 0\n")
+	now := parse("cpu  150 0 50 830 60 0 0 10 0 0\n")
+	if pct, ok := before.IdleUntil(now); !ok || pct != 40 {
+		t.Errorf("40 of 100 ticks idle or waiting for I/O: got %v, %v; want 40, true", pct, ok)
+	}
+	if _, ok := now.IdleUntil(before); ok {
+		t.Error("idle going back is known, want unknown")
 	}
 }
