@@ -39,7 +39,7 @@ type game struct {
 	pending    *pending
 	started    time.Time
 	lastTime   time.Duration // from trigger to the result on the screen
-	shown      bool          // lastTime is the last finished run's
+	unshown    bool          // a run finished; lastTime waits for its frame
 	lastErr    error
 	images     map[string]*ebiten.Image
 	backdrop   *ebiten.Image // the sky and the background, at screen size
@@ -82,7 +82,7 @@ func (g *game) finish(images map[string]*ebiten.Image, err error) {
 	if images != nil {
 		g.setImages(images)
 	}
-	g.lastErr, g.pending, g.shown = err, nil, false
+	g.lastErr, g.pending, g.unshown = err, nil, true
 }
 
 // noteShown sets lastTime once the result of the run that finished is on
@@ -91,8 +91,8 @@ func (g *game) finish(images map[string]*ebiten.Image, err error) {
 // load: Ebitengine sends the images it created to the GPU only when the
 // frame ends.
 func (g *game) noteShown() {
-	if !g.shown && g.pending == nil && !g.started.IsZero() {
-		g.lastTime, g.shown = time.Since(g.started), true
+	if g.unshown {
+		g.lastTime, g.unshown = time.Since(g.started), false
 	}
 }
 

@@ -78,8 +78,9 @@ func run(f flags) error {
 	// Two loader workers: one decodes an asset while the other reads the
 	// next (the pack's reads take turns, see pack.reading). With one, the
 	// fixed load took 1.14 to 1.28 times as long as the stalling one, and
-	// 1.05 to 1.17 times with two, each to the frame that shows the level. Loads that stop moving for 5 s of the
-	// game's clock (the default StallAfter) are reported.
+	// 1.05 to 1.17 times with two, each to the frame that shows the
+	// level. Loads that stop moving for 5 s of the game's clock (the
+	// default StallAfter) are reported.
 	sched, err := w.NewScheduler(workslicer.Options{Workers: 2, Logger: logger})
 	if err != nil {
 		return err

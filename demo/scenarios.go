@@ -96,7 +96,7 @@ func newThrash(p *pack) thrash {
 // readAsset reads one asset's bytes, paying the thrash costs: memory
 // pressure takes its pages back before every pass. progress, if not nil,
 // hears how much is read. The loader's working set is touched apart, by
-// touch.
+// decodeTouching, so that the fixed load can do that at low priority.
 func readAsset(t thrash, name string, progress func(done float64)) ([]byte, error) {
 	if t.pack == nil {
 		return fs.ReadFile(assets.FS, name)
@@ -162,6 +162,13 @@ func touch(n int) {
 	touched.Add(sum)
 }
 
+// decodeTouching decodes an asset that readAsset read, touching the
+// loader's working set first as the thrash asks.
+func decodeTouching(t thrash, name string, data []byte) (image.Image, error) {
+	touch(t.workingSet)
+	return decodeAsset(name, data)
+}
+
 func decodeAsset(name string, data []byte) (image.Image, error) {
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -184,8 +191,7 @@ func loadAllAssets(t thrash) (map[string]*ebiten.Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		touch(t.workingSet)
-		img, err := decodeAsset(name, data)
+		img, err := decodeTouching(t, name, data)
 		if err != nil {
 			return nil, err
 		}
@@ -221,10 +227,7 @@ func startLoad(g *game, fixed bool) {
 				return nil, err
 			}
 			var img image.Image
-			runLowered(func() {
-				touch(t.workingSet)
-				img, err = decodeAsset(name, data)
-			})
+			runLowered(func() { img, err = decodeTouching(t, name, data) })
 			return img, err
 		})
 		if err != nil {

@@ -339,8 +339,8 @@ type activeStall struct {
 	nextUpdate time.Time
 }
 
-// refreshRuntime measures the process counters from before the stall
-// until now.
+// refreshRuntime measures the process counters from before the stall,
+// and the threads' times from its hitch (for ClassPaging), until now.
 func (s *activeStall) refreshRuntime() {
 	s.Runtime = s.baseline.delta(takeSnapshot(), s.Duration)
 	s.Runtime.paging = s.threads.waitedOnDisk(readThreadTimes())

@@ -22,10 +22,11 @@ func TestCapturePaging(t *testing.T) {
 	mark := steal.Now()
 	s := runGame(t, func() { pageIn(f, m, &stop) }, func() { stop.Store(true) })
 	skipWithoutPaging(t, s)
-	// With every CPU busy, a paging thread spends most of each fault
-	// waiting for a CPU after the disk answered: computing, as far as the
-	// counters can tell. The class must then not be paging's alone.
-	if idle, ok := mark.IdleUntil(steal.Now()); ok && idle < 10 && s.Class == watchdog.ClassCPU {
+	// With the CPUs busy (make test runs packages side by side), a paging
+	// thread spends much of each fault waiting for a CPU after the disk
+	// answered: computing, as far as the counters can tell. Run alone on
+	// 2 cores, the machine stays over half idle.
+	if idle, ok := mark.IdleUntil(steal.Now()); ok && idle < 50 && s.Class == watchdog.ClassCPU {
 		t.Skipf("classed cpu with the CPUs %.0f%% idle: the paging waited mostly for a CPU", idle)
 	}
 	checkStall(t, s, watchdog.ClassPaging, "pageIn")

@@ -351,9 +351,10 @@ func classify(s Stack, rt Runtime) Class {
 		return ClassGC
 	case state == "IO wait" || state == "syscall":
 		return ClassIO
-	case (state == "running" || state == "runnable") && rt.paging:
-		return ClassPaging
 	case state == "running" || state == "runnable":
+		if rt.paging {
+			return ClassPaging
+		}
 		return ClassCPU
 	case state == "sleep":
 		return ClassSleep
